@@ -1,0 +1,53 @@
+"""voxelize_cy: exact, fast voxelization of atomic structures for machine learning.
+
+A drop-in replacement for the original pure-Python ``voxelize`` module: change
+the import line and keep the same names, signatures and numbers::
+
+    from voxelize_cy import image_from_atoms, ImageParams, Grid
+
+Additions: ``images_from_atoms`` (batches on all cores, float32, caller
+buffers), ``atoms_from_file`` (mmCIF/PDB via gemmi), ``example_atoms`` and the
+``voxelize-cy`` command line.
+"""
+
+from voxelize_cy._kernels import LINETRACE as _LINETRACE
+from voxelize_cy._kernels import OPENMP as _OPENMP
+from voxelize_cy.voxelize import (
+    Atom,
+    Cube,
+    Grid,
+    Image,
+    ImageParams,
+    Sphere,
+    _add_atom_to_image,
+    _calc_sphere_cube_overlap_volume_A3,
+    _discard_atoms_outside_image,
+    _discard_voxels_outside_image,
+    _find_voxels_containing_coords,
+    _find_voxels_possibly_contacting_sphere,
+    _get_element_channel,
+    _get_element_radius,
+    _get_max_element_radius,
+    _get_voxel_center_coords,
+    _make_atom,
+    _make_cube,
+    _make_empty_image,
+    image_from_atoms,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Atom",
+    "Cube",
+    "Grid",
+    "Image",
+    "ImageParams",
+    "Sphere",
+    "image_from_atoms",
+]
+
+
+def build_info():
+    """How this installation was built: ``{'openmp': bool, 'linetrace': bool, 'version': str}``."""
+    return {"openmp": _OPENMP, "linetrace": _LINETRACE, "version": __version__}

@@ -1,0 +1,579 @@
+"""Compiled kernels of voxelize_cy.
+
+What lives here: the loops over atoms and voxels.
+
+- ``find_atoms_in_box``: one pass over a structure's coordinates that selects the
+  atoms strictly inside the image's atom box and checks every row for finite
+  coordinates and a finite, non-negative occupancy.
+- ``add_atoms_to_image``: for each selected atom, the candidate-voxel bounds
+  (the original's index arithmetic), the voxel corner planes shared by
+  neighbouring voxels (computed once per atom), the exact overlaps (from the C
+  routines in ``_overlap.c``) and the accumulation into the image.
+- ``fill_images``: the same for a batch of images, one image per ``prange``
+  iteration (OpenMP), bitwise identical to the one-image path.
+- ``sphere_box_overlap_A3``: the exact ball/box volume for one box.
+
+Everything that touches memory runs without the GIL and without Python
+objects.  Indices are proven in range before use: atoms are selected inside the
+atom box, voxel bounds are clipped to ``[0, L)``, channels are checked against
+the channel count by the caller (``resolve_selected_atoms``) or here (batch).
+Input validation with readable messages is the Python layer's job
+(``voxelize_cy.voxelize``); these functions trust the shapes they are given
+and check only what is cheap and would otherwise corrupt memory.
+"""
+
+cimport cython
+from cython.parallel cimport prange
+from libc.math cimport rint
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+import numpy as np
+
+from voxelize_cy._overlap cimport (
+    VCY_UNIT_BALL_VOLUME,
+    vcy_sphere_box_overlap_A3,
+    vcy_unit_cap_quarter,
+    vcy_unit_cdf_plane,
+    vcy_unit_pair_table,
+)
+
+cdef extern from "_openmp_helpers.h" nogil:
+    int VCY_HAVE_OPENMP
+    int VCY_LINETRACE
+    int vcy_omp_max_threads()
+    int vcy_omp_num_procs()
+
+#: True when this extension was built with OpenMP (parallel batches).
+OPENMP = bool(VCY_HAVE_OPENMP)
+#: True when built with VOXELIZE_CY_LINETRACE=1 (line_profiler can see inside).
+LINETRACE = bool(VCY_LINETRACE)
+
+ctypedef fused real_t:
+    float
+    double
+
+# Error codes reported per image by the nogil kernels.
+cdef enum:
+    IMAGE_OK = 0
+    IMAGE_NO_CHANNEL = 1      # a selected atom matched no channel
+    IMAGE_NO_RADIUS = 2       # a selected atom has no radius
+    IMAGE_NO_MEMORY = 3       # scratch allocation failed
+    IMAGE_BAD_CHANNEL = 4     # a channel index outside [0, n_channels)
+
+
+cdef struct GridSpec:
+    double center[3]
+    double resolution
+    double half_span          # resolution * (L - 1) / 2, as the original
+    double half_resolution
+    double offset             # (L - 1) / 2
+    double select_lo[3]       # atoms kept when select_lo < p < select_hi
+    double select_hi[3]
+    int length
+    int n_channels
+
+
+cdef struct AtomArrays:
+    const double *x
+    const double *y
+    const double *z
+    const double *occupancy
+    const double *radius      # per row; NaN where the element has no radius
+    const int *channel        # per row; -1 where no channel matched
+    Py_ssize_t n
+
+
+def max_threads():
+    """Number of threads a batch uses by default (OpenMP's max, 1 without OpenMP)."""
+    return vcy_omp_max_threads()
+
+
+def num_procs():
+    """Number of processors OpenMP sees (1 without OpenMP)."""
+    return vcy_omp_num_procs()
+
+
+cdef inline Py_ssize_t work_doubles(int length) noexcept nogil:
+    """Scratch doubles one image needs (per-axis planes and two Q planes)."""
+    cdef Py_ssize_t m = length + 1
+    return 12 * m + 3 * m * m
+
+
+cdef void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
+                         double resolution, int length, int n_channels,
+                         double max_radius) noexcept:
+    cdef double reach = length * resolution / 2 + max_radius
+    g.center[0] = cx
+    g.center[1] = cy
+    g.center[2] = cz
+    g.resolution = resolution
+    g.half_span = resolution * (length - 1) / 2
+    g.half_resolution = resolution / 2
+    g.offset = (length - 1) / 2.0
+    g.length = length
+    g.n_channels = n_channels
+    for a in range(3):
+        g.select_lo[a] = g.center[a] - reach
+        g.select_hi[a] = g.center[a] + reach
+
+
+cdef Py_ssize_t select_atoms(const AtomArrays *atoms, const GridSpec *g,
+                             Py_ssize_t *selected) noexcept nogil:
+    """Rows strictly inside the atom box, in row order; returns their count."""
+    cdef Py_ssize_t i, n = 0
+    cdef double x, y, z
+    for i in range(atoms.n):
+        x = atoms.x[i]
+        y = atoms.y[i]
+        z = atoms.z[i]
+        if (x > g.select_lo[0] and x < g.select_hi[0] and
+                y > g.select_lo[1] and y < g.select_hi[1] and
+                z > g.select_lo[2] and z < g.select_hi[2]):
+            selected[n] = i
+            n += 1
+    return n
+
+
+cdef inline bint axis_bounds(double c, double r, int axis, const GridSpec *g,
+                             int *lo, int *hi) noexcept nogil:
+    """Candidate voxel range along one axis, clipped to [0, L); False if empty.
+
+    The index of the voxel containing p is the original's
+    ``rint((res * (L - 1) / 2 + (p - center)) / res)``, for p = c - r and c + r.
+    """
+    cdef double first = rint((g.half_span + ((c - r) - g.center[axis])) / g.resolution)
+    cdef double last = rint((g.half_span + ((c + r) - g.center[axis])) / g.resolution)
+    if first < 0:
+        first = 0
+    if last > g.length - 1:
+        last = g.length - 1
+    if not (first <= last):
+        return False
+    lo[0] = <int>first
+    hi[0] = <int>last
+    return True
+
+
+cdef inline void axis_planes(double c, double r, int axis, int lo, int n,
+                             const GridSpec *g, double *u, double *far2) noexcept nogil:
+    """Voxel corner planes along one axis, in units of r from the atom centre.
+
+    u[m] (m = 0..n) is plane m clamped to [-1, 1]; far2[m] (m < n) is the larger
+    squared (unclamped) distance of voxel m's two planes, for the fully-inside
+    test.  Plane m is the lower face of voxel lo + m; plane n the upper face of
+    the last voxel, both built as the original builds a cube's vertices.
+    """
+    cdef int m
+    cdef double t, t_prev = 0, voxel_center
+    for m in range(n + 1):
+        if m < n:
+            voxel_center = g.center[axis] + ((lo + m) - g.offset) * g.resolution
+            t = ((voxel_center - g.half_resolution) - c) / r
+        else:
+            voxel_center = g.center[axis] + ((lo + n - 1) - g.offset) * g.resolution
+            t = ((voxel_center + g.half_resolution) - c) / r
+        if m > 0:
+            far2[m - 1] = t_prev * t_prev if t_prev * t_prev > t * t else t * t
+        t_prev = t
+        if t < -1:
+            t = -1
+        elif t > 1:
+            t = 1
+        u[m] = t
+
+
+cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double cz,
+                   double r, double weight, int channel, double *work) noexcept nogil:
+    """Add one atom (weight = occupancy) to channel ``channel`` of ``img``."""
+    cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
+    if not axis_bounds(cx, r, 0, g, &lo_x, &hi_x):
+        return
+    if not axis_bounds(cy, r, 1, g, &lo_y, &hi_y):
+        return
+    if not axis_bounds(cz, r, 2, g, &lo_z, &hi_z):
+        return
+
+    cdef int nx = hi_x - lo_x + 1, ny = hi_y - lo_y + 1, nz = hi_z - lo_z + 1
+    cdef int ny1 = ny + 1, nz1 = nz + 1
+    cdef Py_ssize_t m1 = g.length + 1
+    cdef double *ux = work
+    cdef double *uy = ux + m1
+    cdef double *uz = uy + m1
+    cdef double *fx = uz + m1
+    cdef double *fy = fx + m1
+    cdef double *fz = fy + m1
+    cdef double *cap_y = fz + m1
+    cdef double *cap_z = cap_y + m1
+    cdef double *w_yz = cap_z + m1
+    cdef double *q_lo = w_yz + m1 * m1
+    cdef double *q_hi = q_lo + m1 * m1
+    cdef double *q_tmp
+
+    axis_planes(cx, r, 0, lo_x, nx, g, ux, fx)
+    axis_planes(cy, r, 1, lo_y, ny, g, uy, fy)
+    axis_planes(cz, r, 2, lo_z, nz, g, uz, fz)
+
+    # Fraction of the ball in a voxel that lies wholly inside it, and the cap on
+    # any voxel's fraction (the smaller of the ball and the voxel).
+    cdef double s = g.resolution / r
+    cdef double inside = s * s * s / VCY_UNIT_BALL_VOLUME
+    cdef double upper = inside if inside < 1.0 else 1.0
+    cdef double inv_ball = 1.0 / VCY_UNIT_BALL_VOLUME
+
+    cdef double max_fy = 0, max_fz = 0
+    cdef int i, j, k, plane_lo = -1, plane_hi = -1
+    cdef bint tables_ready = False
+    for j in range(ny):
+        if fy[j] > max_fy:
+            max_fy = fy[j]
+    for k in range(nz):
+        if fz[k] > max_fz:
+            max_fz = fz[k]
+
+    cdef Py_ssize_t L = g.length
+    cdef Py_ssize_t base
+    cdef double frac, v, fxy
+    cdef real_t *row
+    for i in range(nx):
+        base = ((<Py_ssize_t>channel * L + (lo_x + i)) * L + lo_y) * L + lo_z
+        if fx[i] + max_fy + max_fz <= 1.0:
+            # The whole slab lies inside the ball.
+            v = weight * inside
+            for j in range(ny):
+                row = img + base + j * L
+                for k in range(nz):
+                    row[k] += <real_t>v
+            continue
+
+        if not tables_ready:
+            for j in range(ny1):
+                cap_y[j] = vcy_unit_cap_quarter(uy[j] if uy[j] >= 0 else -uy[j])
+            for k in range(nz1):
+                cap_z[k] = vcy_unit_cap_quarter(uz[k] if uz[k] >= 0 else -uz[k])
+            vcy_unit_pair_table(uy, ny1, uz, nz1, w_yz)
+            tables_ready = True
+
+        # Signed cumulative volumes on the slab's two corner planes; a plane
+        # computed for the previous slab is reused.
+        if plane_hi == i:
+            q_tmp = q_lo
+            q_lo = q_hi
+            q_hi = q_tmp
+            plane_lo = i
+        elif plane_lo != i:
+            vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_lo)
+            plane_lo = i
+        vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_hi)
+        plane_hi = i + 1
+
+        for j in range(ny):
+            row = img + base + j * L
+            fxy = fx[i] + fy[j]
+            for k in range(nz):
+                if fxy + fz[k] <= 1.0:
+                    frac = inside
+                else:
+                    frac = (((q_hi[(j + 1) * nz1 + k + 1] - q_hi[j * nz1 + k + 1])
+                             - (q_hi[(j + 1) * nz1 + k] - q_hi[j * nz1 + k]))
+                            - ((q_lo[(j + 1) * nz1 + k + 1] - q_lo[j * nz1 + k + 1])
+                               - (q_lo[(j + 1) * nz1 + k] - q_lo[j * nz1 + k]))) * inv_ball
+                    if not (frac > 0):
+                        continue
+                    if frac > upper:
+                        frac = upper
+                row[k] += <real_t>(weight * frac)
+
+
+cdef int add_selected_atoms(real_t *img, const GridSpec *g, const AtomArrays *atoms,
+                            const Py_ssize_t *selected, Py_ssize_t n_selected,
+                            double *work, Py_ssize_t *bad_row) noexcept nogil:
+    """Check then add the selected atoms in row order; an error code on failure."""
+    cdef Py_ssize_t a, row
+    cdef int ch
+    cdef double r
+    for a in range(n_selected):
+        row = selected[a]
+        ch = atoms.channel[row]
+        r = atoms.radius[row]
+        if not (r > 0):
+            bad_row[0] = row
+            return IMAGE_NO_RADIUS
+        if ch < 0:
+            bad_row[0] = row
+            return IMAGE_NO_CHANNEL
+        if ch >= g.n_channels:
+            bad_row[0] = row
+            return IMAGE_BAD_CHANNEL
+    for a in range(n_selected):
+        row = selected[a]
+        add_atom(img, g, atoms.x[row], atoms.y[row], atoms.z[row],
+                 atoms.radius[row], atoms.occupancy[row], atoms.channel[row], work)
+    return IMAGE_OK
+
+
+cdef int fill_one_image(real_t *img, Py_ssize_t img_size, const GridSpec *g,
+                        const AtomArrays *atoms, Py_ssize_t *bad_row) noexcept nogil:
+    """Zero ``img`` and voxelize ``atoms`` into it (the batch's per-image work)."""
+    memset(img, 0, img_size * sizeof(real_t))
+    if atoms.n == 0:
+        return IMAGE_OK
+    cdef Py_ssize_t *selected = <Py_ssize_t *>malloc(atoms.n * sizeof(Py_ssize_t))
+    cdef double *work = <double *>malloc(work_doubles(g.length) * sizeof(double))
+    cdef int status
+    if selected == NULL or work == NULL:
+        status = IMAGE_NO_MEMORY
+    else:
+        status = add_selected_atoms(img, g, atoms, selected,
+                                    select_atoms(atoms, g, selected), work, bad_row)
+    free(selected)
+    free(work)
+    return status
+
+
+def check_atom_rows(const double[::1] x, const double[::1] y, const double[::1] z,
+                    const double[::1] occupancy):
+    """First row with a non-finite coordinate or a bad occupancy.
+
+    Returns ``(row, what)`` with ``what`` one of ``'x'``, ``'y'``, ``'z'``,
+    ``'occupancy'``, or ``(-1, None)`` when every row is valid.  Arrays must
+    have equal lengths (checked by the caller).
+    """
+    cdef Py_ssize_t i, n = x.shape[0], bad = -1
+    cdef double acc = 0
+    with nogil:
+        # Branch-free screen: (v - v) is 0 for finite v and NaN otherwise.
+        for i in range(n):
+            acc += (x[i] - x[i]) + (y[i] - y[i]) + (z[i] - z[i]) + (occupancy[i] - occupancy[i])
+            if occupancy[i] < 0:
+                acc += occupancy[i] - occupancy[i] + 1
+        if acc != 0:
+            for i in range(n):
+                if (not (x[i] - x[i] == 0) or not (y[i] - y[i] == 0) or
+                        not (z[i] - z[i] == 0) or not (occupancy[i] >= 0) or
+                        not (occupancy[i] - occupancy[i] == 0)):
+                    bad = i
+                    break
+    if bad < 0:
+        return -1, None
+    for name, col in (("x", x), ("y", y), ("z", z)):
+        if not (col[bad] - col[bad] == 0):
+            return bad, name
+    return bad, "occupancy"
+
+
+def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1] z,
+                      center_A, double resolution_A, int length_voxels,
+                      double max_radius_A):
+    """Rows strictly inside ``center ± (L * res / 2 + max_radius)`` (int64, row order).
+
+    The original's ``_discard_atoms_outside_image`` rule; NaN never passes.
+    """
+    cdef GridSpec g
+    fill_grid_spec(&g, center_A[0], center_A[1], center_A[2], resolution_A,
+                   length_voxels, 1, max_radius_A)
+    cdef AtomArrays atoms
+    atoms.x = &x[0] if x.shape[0] else NULL
+    atoms.y = &y[0] if y.shape[0] else NULL
+    atoms.z = &z[0] if z.shape[0] else NULL
+    atoms.n = x.shape[0]
+    selected = np.empty(atoms.n, dtype=np.intp)
+    cdef Py_ssize_t[::1] sel = selected
+    cdef Py_ssize_t n = 0
+    if atoms.n:
+        with nogil:
+            n = select_atoms(&atoms, &g, &sel[0])
+    return selected[:n]
+
+
+def resolve_selected_atoms(list elements, const Py_ssize_t[::1] selected,
+                           radii, object get_radius, object get_channel,
+                           list channels, dict channel_cache,
+                           double[::1] radius_out, int[::1] channel_out):
+    """Radius and channel of each selected atom, looked up once per element.
+
+    ``elements[a]`` is the element of row ``selected[a]``; the results go to
+    ``radius_out[row]`` and ``channel_out[row]``.  Atoms are resolved in row
+    order with the original's helpers, so the first atom without a radius
+    raises ``KeyError`` and the first without a channel ``RuntimeError``, as
+    the original does.  ``radii`` is a float (one radius) or a dict.
+    """
+    cdef Py_ssize_t a, row, n = selected.shape[0]
+    cdef Py_ssize_t n_channels = len(channels)
+    cdef bint one_radius = isinstance(radii, float)
+    cdef double radius = radii if one_radius else 0.0
+    cdef dict seen = {}
+    cdef object element, entry
+    cdef int ch
+    if len(elements) != n:
+        raise ValueError("elements and selected rows differ in length")
+    for a in range(n):
+        row = selected[a]
+        element = elements[a]
+        entry = seen.get(element)
+        if entry is None:
+            if not isinstance(element, str):
+                raise ValueError(
+                    f"atoms['element'] at row {row} is {element!r}; expected a str "
+                    f"such as 'C'"
+                )
+            r_entry = radius if one_radius else float(get_radius(radii, element))
+            ch_entry = get_channel(channels, element, channel_cache)
+            if not (0 <= ch_entry < n_channels):
+                raise ValueError(
+                    f"channel_cache maps element {element!r} to channel {ch_entry!r}, "
+                    f"but the image has {n_channels} channels; pass a fresh cache "
+                    f"for a new channel list"
+                )
+            entry = (r_entry, ch_entry)
+            seen[element] = entry
+        radius_out[row] = entry[0]
+        channel_out[row] = entry[1]
+
+
+def add_atoms_to_image(real_t[:, :, :, ::1] img,
+                       const double[::1] x, const double[::1] y, const double[::1] z,
+                       const double[::1] occupancy, const double[::1] radius,
+                       const int[::1] channel, const Py_ssize_t[::1] selected,
+                       center_A, double resolution_A):
+    """Add the selected atoms (rows ``selected``, in order) to ``img`` in place.
+
+    ``img`` is C-contiguous ``(C, L, L, L)`` float32 or float64; radius and
+    channel are read at each selected row and must be valid there (the
+    caller resolved them).  Runs without the GIL.
+    """
+    cdef GridSpec g
+    cdef int length = img.shape[1]
+    if img.shape[2] != length or img.shape[3] != length:
+        raise ValueError(f"image must be (C, L, L, L), got ({img.shape[0]}, {img.shape[1]}, {img.shape[2]}, {img.shape[3]})")
+    fill_grid_spec(&g, center_A[0], center_A[1], center_A[2], resolution_A,
+                   length, img.shape[0], 0.0)
+    cdef Py_ssize_t n_rows = x.shape[0]
+    if (y.shape[0] != n_rows or z.shape[0] != n_rows or occupancy.shape[0] != n_rows
+            or radius.shape[0] != n_rows or channel.shape[0] != n_rows):
+        raise ValueError("atom arrays differ in length")
+    cdef Py_ssize_t a, n_selected = selected.shape[0]
+    for a in range(n_selected):
+        if not (0 <= selected[a] < n_rows):
+            raise IndexError(f"selected row {selected[a]} outside [0, {n_rows})")
+    if n_selected == 0:
+        return
+    cdef AtomArrays atoms
+    atoms.x = &x[0]
+    atoms.y = &y[0]
+    atoms.z = &z[0]
+    atoms.occupancy = &occupancy[0]
+    atoms.radius = &radius[0]
+    atoms.channel = &channel[0]
+    atoms.n = n_rows
+    cdef double *work = <double *>malloc(work_doubles(length) * sizeof(double))
+    if work == NULL:
+        raise MemoryError("no memory for the voxelization scratch space")
+    cdef Py_ssize_t bad_row = -1
+    cdef int status
+    with nogil:
+        status = add_selected_atoms(&img[0, 0, 0, 0], &g, &atoms, &selected[0],
+                                    n_selected, work, &bad_row)
+    free(work)
+    if status != IMAGE_OK:
+        raise ValueError(f"atom at row {bad_row} has no valid radius or channel "
+                         f"(code {status})")
+
+
+def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_of_image,
+                const double[:, ::1] centers_A, const double[::1] resolutions_A,
+                const double[::1] max_radii_A, int num_threads):
+    """Fill ``out[b]`` with image b for every b, in parallel (one image per thread).
+
+    ``tables[t]`` is a tuple of six C-contiguous arrays ``(x, y, z, occupancy,
+    radius, channel)`` (float64 except channel int32, equal lengths) for one
+    (structure, parameters) combination; image b uses ``tables[table_of_image[b]]``
+    with centre ``centers_A[b]`` and resolution ``resolutions_A[b]``.
+
+    Returns ``(status, row)`` arrays of shape ``(B,)``: status 0 for a filled
+    image, else an error code with the offending row (1: no channel, 2: no
+    radius, 3: out of memory, 4: channel out of range).
+    """
+    cdef Py_ssize_t n_images = out.shape[0], n_tables = len(tables), b, t
+    cdef int length = out.shape[2], n_channels = out.shape[1]
+    if out.shape[3] != length or out.shape[4] != length:
+        raise ValueError("out must be (B, C, L, L, L)")
+    if (table_of_image.shape[0] != n_images or centers_A.shape[0] != n_images
+            or centers_A.shape[1] != 3 or resolutions_A.shape[0] != n_images
+            or max_radii_A.shape[0] != n_images):
+        raise ValueError("per-image arrays must have one entry per image")
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+
+    status_arr = np.zeros(n_images, dtype=np.intc)
+    bad_row_arr = np.full(n_images, -1, dtype=np.intp)
+    cdef int[::1] status = status_arr
+    cdef Py_ssize_t[::1] bad_row = bad_row_arr
+    if n_images == 0:
+        return status_arr, bad_row_arr
+
+    cdef AtomArrays *atom_sets = <AtomArrays *>malloc(max(n_tables, 1) * sizeof(AtomArrays))
+    cdef GridSpec *grids = <GridSpec *>malloc(n_images * sizeof(GridSpec))
+    cdef const double[::1] col_x, col_y, col_z, col_occ, col_r
+    cdef const int[::1] col_ch
+    cdef Py_ssize_t n_rows
+    cdef Py_ssize_t img_size = <Py_ssize_t>n_channels * length * length * length
+    try:
+        if atom_sets == NULL or grids == NULL:
+            raise MemoryError("no memory for the batch descriptors")
+        for t in range(n_tables):
+            col_x, col_y, col_z, col_occ, col_r, col_ch = tables[t]
+            n_rows = col_x.shape[0]
+            if (col_y.shape[0] != n_rows or col_z.shape[0] != n_rows
+                    or col_occ.shape[0] != n_rows or col_r.shape[0] != n_rows
+                    or col_ch.shape[0] != n_rows):
+                raise ValueError(f"table {t}: atom arrays differ in length")
+            atom_sets[t].n = n_rows
+            atom_sets[t].x = &col_x[0] if n_rows else NULL
+            atom_sets[t].y = &col_y[0] if n_rows else NULL
+            atom_sets[t].z = &col_z[0] if n_rows else NULL
+            atom_sets[t].occupancy = &col_occ[0] if n_rows else NULL
+            atom_sets[t].radius = &col_r[0] if n_rows else NULL
+            atom_sets[t].channel = &col_ch[0] if n_rows else NULL
+        for b in range(n_images):
+            if not (0 <= table_of_image[b] < n_tables):
+                raise IndexError(f"image {b}: table index {table_of_image[b]} out of range")
+            fill_grid_spec(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
+                           resolutions_A[b], length, n_channels, max_radii_A[b])
+        # The tables' arrays stay referenced by ``tables`` for the whole loop.
+        for b in prange(n_images, nogil=True, schedule="dynamic", chunksize=1,
+                        num_threads=num_threads):
+            status[b] = fill_one_image(&out[b, 0, 0, 0, 0], img_size, &grids[b],
+                                       &atom_sets[table_of_image[b]], &bad_row[b])
+    finally:
+        free(atom_sets)
+        free(grids)
+    return status_arr, bad_row_arr
+
+
+def sphere_box_overlap_A3(double cx, double cy, double cz, double radius_A,
+                          double x0, double x1, double y0, double y1,
+                          double z0, double z1):
+    """Exact volume (Å³) of a ball ∩ the box [x0,x1]×[y0,y1]×[z0,z1] (C routine)."""
+    cdef double v
+    with nogil:
+        v = vcy_sphere_box_overlap_A3(cx, cy, cz, radius_A, x0, x1, y0, y1, z0, z1)
+    return v
+
+
+def sphere_box_overlaps_A3(const double[:, ::1] centers_A, const double[::1] radii_A,
+                           const double[:, ::1] box_lo_A, const double[:, ::1] box_hi_A):
+    """Vectorised ``sphere_box_overlap_A3`` over N (ball, box) pairs → (N,) float64."""
+    cdef Py_ssize_t i, n = centers_A.shape[0]
+    if (centers_A.shape[1] != 3 or box_lo_A.shape[0] != n or box_hi_A.shape[0] != n
+            or box_lo_A.shape[1] != 3 or box_hi_A.shape[1] != 3 or radii_A.shape[0] != n):
+        raise ValueError("expected centers (N, 3), radii (N,), box_lo (N, 3), box_hi (N, 3)")
+    result = np.empty(n, dtype=np.float64)
+    cdef double[::1] v = result
+    with nogil:
+        for i in range(n):
+            v[i] = vcy_sphere_box_overlap_A3(
+                centers_A[i, 0], centers_A[i, 1], centers_A[i, 2], radii_A[i],
+                box_lo_A[i, 0], box_hi_A[i, 0], box_lo_A[i, 1], box_hi_A[i, 1],
+                box_lo_A[i, 2], box_hi_A[i, 2])
+    return result

@@ -1,0 +1,240 @@
+/*
+ * _overlap.c -- exact ball / axis-aligned box intersection volumes.
+ *
+ * Method (unit ball; see _overlap.h for the notation)
+ * ----------------------------------------------------
+ * Corner volume W(a, b, c), a, b, c >= 0, a^2 + b^2 + c^2 < 1.  The region
+ * R = {|p| <= 1, x >= a, y >= b, z >= c} is star-shaped from P = (a, b, c) and
+ * its three flat faces contain P, so by the divergence theorem applied to the
+ * field (p - P):
+ *
+ *     3 W = integral over the spherical part S of (p - P) . n dA
+ *         = area(S) - a Mx - b My - c Mz,
+ *
+ * where Mx = integral over S of x dA is the area of the projection of S on the
+ * (y, z) plane: the disc of radius sqrt(1 - a^2) cut by y >= b, z >= c
+ * (likewise My, Mz).
+ *
+ * S is a spherical triangle bounded by three small-circle arcs with vertices
+ *     Vab = (a, b, zab), Vac = (a, yac, c), Vbc = (xbc, b, c),
+ *     zab = sqrt(1 - a^2 - b^2), yac = sqrt(1 - a^2 - c^2), xbc = sqrt(1 - b^2 - c^2).
+ * Gauss-Bonnet: area(S) = sum of interior angles - pi - sum of the turning of
+ * the arcs, where the arc on the circle x = a turns by a * phi_a (phi_a the
+ * angle it spans about the x axis).  The interior angle at Vab satisfies
+ * cos = ab / (rho_a rho_b), sin = zab / (rho_a rho_b), i.e. atan2(zab, ab).
+ * Every angle is computed with atan2 of a (sin, cos) pair, never with acos,
+ * so that nothing loses precision near tangency.
+ *
+ * A disc segment {y >= b, z >= c, y^2 + z^2 <= rho^2} has area
+ *     rho^2 phi / 2 - c y1 / 2 - b z1 / 2 + b c
+ * with the arc from (y1, c) to (b, z1), y1 = sqrt(rho^2 - c^2),
+ * z1 = sqrt(rho^2 - b^2), spanning the same angle phi as the arc of S.
+ *
+ * Octant box L(a, b, c) = vol(ball & [0,a]x[0,b]x[0,c]) by inclusion-exclusion
+ * over the planes at 0 and at a (resp. b, c) of the corner volumes, and the
+ * signed cumulative volume Q(a, b, c) = sgn(a) sgn(b) sgn(c) L(|a|, |b|, |c|)
+ * gives any box as an alternating sum over its 8 corners.  Because Q is
+ * anchored at the ball's centre, no reflection recursion is needed and each
+ * value costs at most one full corner evaluation.
+ */
+#include "_overlap.h"
+
+#include <math.h>
+
+#define VCY_PI 3.14159265358979323846264338327950288
+#define VCY_PI_6 0.52359877559829887307710723054658381
+
+static inline double clamp01(double v)
+{
+    /* NaN maps to 1 (the plane lies outside the ball): never propagates. */
+    if (v >= 0.0 && v <= 1.0) return v;
+    return (v < 0.0) ? 0.0 : 1.0;
+}
+
+static inline double clamp_pm1(double v)
+{
+    if (v >= -1.0 && v <= 1.0) return v;
+    return (v < -1.0) ? -1.0 : 1.0;
+}
+
+static inline double sqrt_pos(double v)
+{
+    return (v > 0.0) ? sqrt(v) : 0.0;
+}
+
+double vcy_unit_cap_quarter(double a)
+{
+    a = clamp01(a);
+    /* Cap {x >= a} of height h = 1 - a: pi h^2 (3 - h) / 3 = pi (1-a)^2 (2+a) / 3. */
+    double h = 1.0 - a;
+    return VCY_PI * h * h * (2.0 + a) / 12.0;
+}
+
+double vcy_unit_corner(double a, double b, double c)
+{
+    a = clamp01(a);
+    b = clamp01(b);
+    c = clamp01(c);
+    if (a >= 1.0 || b >= 1.0 || c >= 1.0) return 0.0;
+
+    const double a2 = a * a, b2 = b * b, c2 = c * c;
+    const double free3 = 1.0 - a2 - b2 - c2;
+    if (!(free3 > 0.0)) return 0.0;
+
+    /* Vertices of the spherical triangle. */
+    const double zab = sqrt_pos(1.0 - a2 - b2);
+    const double yac = sqrt_pos(1.0 - a2 - c2);
+    const double xbc = sqrt_pos(1.0 - b2 - c2);
+
+    /* Interior angles at the vertices. */
+    const double alpha_ab = atan2(zab, a * b);
+    const double alpha_ac = atan2(yac, a * c);
+    const double alpha_bc = atan2(xbc, b * c);
+
+    /* Angles spanned by the three arcs about their circles' axes: each is the
+     * angle between the two vertex vectors projected on that circle's plane. */
+    const double phi_a = atan2(yac * zab - c * b, yac * b + c * zab);
+    const double phi_b = atan2(xbc * zab - c * a, xbc * a + c * zab);
+    const double phi_c = atan2(xbc * yac - b * a, xbc * a + b * yac);
+
+    const double area_S = (alpha_ab + alpha_ac + alpha_bc - VCY_PI)
+                          - (a * phi_a + b * phi_b + c * phi_c);
+
+    /* Projected areas (first moments of S). */
+    const double rho_a2 = 1.0 - a2, rho_b2 = 1.0 - b2, rho_c2 = 1.0 - c2;
+    const double mx = 0.5 * (rho_a2 * phi_a - c * yac - b * zab) + b * c;
+    const double my = 0.5 * (rho_b2 * phi_b - c * xbc - a * zab) + a * c;
+    const double mz = 0.5 * (rho_c2 * phi_c - b * xbc - a * yac) + a * b;
+
+    double w = (area_S - a * mx - b * my - c * mz) / 3.0;
+    if (!(w > 0.0)) return 0.0;
+    return (w < VCY_PI_6) ? w : VCY_PI_6;
+}
+
+/* L from the corner volumes; cap_*: W(., 0, 0), w_**: W(., ., 0). */
+static inline double octant_box_from_parts(double cap_a, double cap_b, double cap_c,
+                                           double w_ab, double w_ac, double w_bc,
+                                           double w_abc)
+{
+    return (VCY_PI_6 - cap_a - cap_b - cap_c) + (w_ab + w_ac + w_bc) - w_abc;
+}
+
+double vcy_unit_octant_box(double a, double b, double c)
+{
+    a = clamp01(a);
+    b = clamp01(b);
+    c = clamp01(c);
+    if (a == 0.0 || b == 0.0 || c == 0.0) return 0.0;
+    double v = octant_box_from_parts(
+        vcy_unit_cap_quarter(a), vcy_unit_cap_quarter(b), vcy_unit_cap_quarter(c),
+        vcy_unit_corner(a, b, 0.0), vcy_unit_corner(a, 0.0, c), vcy_unit_corner(0.0, b, c),
+        vcy_unit_corner(a, b, c));
+    return (v > 0.0) ? v : 0.0;
+}
+
+static inline double sign_of(double v)
+{
+    return (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
+}
+
+double vcy_unit_cdf(double a, double b, double c)
+{
+    double s = sign_of(a) * sign_of(b) * sign_of(c);
+    if (s == 0.0) return 0.0;
+    return s * vcy_unit_octant_box(fabs(a), fabs(b), fabs(c));
+}
+
+double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
+                                 double x0, double x1,
+                                 double y0, double y1,
+                                 double z0, double z1)
+{
+    if (!(r > 0.0) || !(x1 > x0) || !(y1 > y0) || !(z1 > z0)) return 0.0;
+    if (isinf(r)) return 0.0;
+
+    const double dx0 = x0 - cx, dx1 = x1 - cx;
+    const double dy0 = y0 - cy, dy1 = y1 - cy;
+    const double dz0 = z0 - cz, dz1 = z1 - cz;
+    const double r2 = r * r;
+
+    /* Box volume (the upper bound); inf for an unbounded box. */
+    const double box = (x1 - x0) * (y1 - y0) * (z1 - z0);
+    const double ball = VCY_UNIT_BALL_VOLUME * r * r * r;
+
+    /* Whole box inside the ball: exactly the box's volume. */
+    const double fx = fmax(dx0 * dx0, dx1 * dx1);
+    const double fy = fmax(dy0 * dy0, dy1 * dy1);
+    const double fz = fmax(dz0 * dz0, dz1 * dz1);
+    if (fx + fy + fz <= r2) return box;
+
+    /* Box misses the ball: the nearest point of the box is outside. */
+    const double nx = (dx0 > 0.0) ? dx0 : ((dx1 < 0.0) ? dx1 : 0.0);
+    const double ny = (dy0 > 0.0) ? dy0 : ((dy1 < 0.0) ? dy1 : 0.0);
+    const double nz = (dz0 > 0.0) ? dz0 : ((dz1 < 0.0) ? dz1 : 0.0);
+    if (nx * nx + ny * ny + nz * nz >= r2) return 0.0;
+
+    const double inv_r = 1.0 / r;
+    const double ux[2] = {clamp_pm1(dx0 * inv_r), clamp_pm1(dx1 * inv_r)};
+    const double uy[2] = {clamp_pm1(dy0 * inv_r), clamp_pm1(dy1 * inv_r)};
+    const double uz[2] = {clamp_pm1(dz0 * inv_r), clamp_pm1(dz1 * inv_r)};
+
+    double sum = 0.0;
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j)
+            for (int k = 0; k < 2; ++k) {
+                /* Upper corner (1, 1, 1) counts +, then alternating. */
+                double q = vcy_unit_cdf(ux[i], uy[j], uz[k]);
+                sum += ((i + j + k) & 1) ? q : -q;
+            }
+
+    double v = sum * r * r * r;
+    double upper = (box < ball) ? box : ball;
+    if (!(v > 0.0)) return 0.0;
+    return (v < upper) ? v : upper;
+}
+
+void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
+                         double *w)
+{
+    for (int j = 0; j < na; ++j) {
+        const double a = fabs(ua[j]);
+        for (int k = 0; k < nb; ++k)
+            w[j * nb + k] = vcy_unit_corner(a, fabs(ub[k]), 0.0);
+    }
+}
+
+void vcy_unit_cdf_plane(double ux,
+                        const double *uy, const double *cap_y, int ny,
+                        const double *uz, const double *cap_z, int nz,
+                        const double *w_yz, double *q)
+{
+    const double sx = sign_of(ux);
+    const double a = fabs(ux);
+    if (sx == 0.0) {
+        for (int n = 0; n < ny * nz; ++n) q[n] = 0.0;
+        return;
+    }
+    const double cap_a = vcy_unit_cap_quarter(a);
+    for (int j = 0; j < ny; ++j) {
+        const double sxy = sx * sign_of(uy[j]);
+        const double b = fabs(uy[j]);
+        if (sxy == 0.0) {
+            for (int k = 0; k < nz; ++k) q[j * nz + k] = 0.0;
+            continue;
+        }
+        const double w_ab = vcy_unit_corner(a, b, 0.0);
+        for (int k = 0; k < nz; ++k) {
+            const double s = sxy * sign_of(uz[k]);
+            if (s == 0.0) {
+                q[j * nz + k] = 0.0;
+                continue;
+            }
+            const double c = fabs(uz[k]);
+            double v = octant_box_from_parts(
+                cap_a, cap_y[j], cap_z[k],
+                w_ab, vcy_unit_corner(a, c, 0.0), w_yz[j * nz + k],
+                vcy_unit_corner(a, b, c));
+            q[j * nz + k] = s * ((v > 0.0) ? v : 0.0);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+# Cython declarations of the pure-C overlap routines in _overlap.c / _overlap.h.
+# cimport from here; every function is nogil and thread-safe.
+
+cdef extern from "_overlap.h" nogil:
+    double VCY_UNIT_BALL_VOLUME
+    double vcy_unit_cap_quarter(double a)
+    double vcy_unit_corner(double a, double b, double c)
+    double vcy_unit_octant_box(double a, double b, double c)
+    double vcy_unit_cdf(double a, double b, double c)
+    double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
+                                     double x0, double x1,
+                                     double y0, double y1,
+                                     double z0, double z1)
+    void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
+                             double *w)
+    void vcy_unit_cdf_plane(double ux,
+                            const double *uy, const double *cap_y, int ny,
+                            const double *uz, const double *cap_z, int nz,
+                            const double *w_yz, double *q)

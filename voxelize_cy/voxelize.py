@@ -1,0 +1,613 @@
+"""Python API of voxelize_cy: data classes, input conversion, validation.
+
+This module is a drop-in for the original pure-Python ``voxelize`` module: the
+same public names (``image_from_atoms``, ``ImageParams``, ``Grid``, ``Sphere``,
+``Cube``, ``Atom``, ``Image``) and helpers (``_get_element_radius`` …), with the
+same signatures, results and errors.  The loops over atoms and voxels run in
+the compiled ``voxelize_cy._kernels`` extension without the GIL.
+
+Conventions: coordinates and lengths in ångströms (``_A``), volumes in Å³
+(``_A3``); voxel indices ``(i, j, k)`` run along ``(x, y, z)``; an image has shape
+``(channels, L, L, L)``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from math import pi
+from typing import Optional, TypeAlias, Union
+
+import numpy as np
+from numpy.typing import NDArray
+
+from voxelize_cy import _kernels
+
+__all__ = [
+    "Atom",
+    "Cube",
+    "Grid",
+    "Image",
+    "ImageParams",
+    "Sphere",
+    "image_from_atoms",
+    "images_from_atoms",
+]
+
+#: An image: ``numpy.ndarray`` of shape ``(channels, L, L, L)`` (float64 by default).
+Image: TypeAlias = NDArray
+
+ATOM_COLUMNS = ("element", "x", "y", "z", "occupancy")
+_COORD_COLUMNS = ("x", "y", "z", "occupancy")
+_DTYPES = {np.dtype(np.float64): np.float64, np.dtype(np.float32): np.float32}
+
+
+# --------------------------------------------------------------------------
+# Data classes (as the original)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sphere:
+    """A ball: centre ``center_A`` (3,) in Å and radius ``radius_A`` in Å."""
+
+    center_A: NDArray
+    radius_A: float
+
+    @cached_property
+    def volume_A3(self) -> float:
+        """Volume ``4/3 π r³`` in Å³."""
+        return 4 / 3 * pi * self.radius_A**3
+
+
+@dataclass(frozen=True)
+class Cube:
+    """An axis-aligned cube: centre ``center_A`` (3,) in Å, side ``length_A`` in Å."""
+
+    center_A: NDArray
+    length_A: float
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One atom to draw: its ``sphere``, image ``channel`` index and ``occupancy``."""
+
+    sphere: Sphere
+    channel: int
+    occupancy: float
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A cubic grid of ``length_voxels``³ voxels of side ``resolution_A`` Å.
+
+    The grid is centred on ``center_A`` (3,) in Å.  Raises ``TypeError`` for a
+    non-integer length and ``ValueError`` for a length < 1 or a resolution that
+    is not a finite number > 0.
+    """
+
+    length_voxels: int
+    resolution_A: float
+    center_A: NDArray = field(default_factory=lambda: np.zeros(3))
+
+    def __post_init__(self):
+        _check_length_voxels(self.length_voxels)
+        _check_resolution(self.resolution_A)
+
+    @cached_property
+    def length_A(self) -> float:
+        """Side of the whole grid in Å: ``length_voxels * resolution_A``."""
+        return self.length_voxels * self.resolution_A
+
+    @cached_property
+    def shape(self) -> tuple[int, int, int]:
+        """``(L, L, L)``."""
+        return 3 * (self.length_voxels,)
+
+
+@dataclass
+class ImageParams:
+    """What an image looks like.
+
+    Parameters
+    ----------
+    grid : Grid
+        Size, resolution and centre of the image.
+    channels : list of str
+        Regular expressions ``re.fullmatch``-ed against each atom's element;
+        the first match gives the atom's channel.
+    element_radii_A : float or dict of str to float
+        One radius (Å) for every atom, or a radius per element with an
+        optional ``'*'`` default.
+    """
+
+    grid: Grid
+    channels: list[str]
+    element_radii_A: Union[float, dict[str, float]]
+
+
+# --------------------------------------------------------------------------
+# The original's helpers (same names, signatures and results)
+# --------------------------------------------------------------------------
+
+
+def _get_element_radius(radii, element):
+    """Radius (Å) of ``element``: ``radii`` if a number, else ``radii[element]``,
+    else ``radii['*']``; ``KeyError`` if neither exists."""
+    if isinstance(radii, numbers.Real):
+        return radii
+    try:
+        return radii[element]
+    except KeyError:
+        return radii["*"]
+
+
+def _get_max_element_radius(radii):
+    """``radii`` if it is a number, else the largest value of the dict ('*' included)."""
+    if isinstance(radii, numbers.Real):
+        return radii
+    return max(radii.values())
+
+
+def _get_element_channel(channels, element, cache):
+    """Index of the first pattern in ``channels`` that ``re.fullmatch``-es ``element``.
+
+    The result is stored in ``cache`` (a dict element → index) and read from it
+    on later calls.  Raises ``RuntimeError`` if no pattern matches.
+    """
+    if element in cache:
+        return cache[element]
+    for i, channel in enumerate(channels):
+        if re.fullmatch(channel, element):
+            cache[element] = i
+            return i
+    raise RuntimeError(f"element {element} didn't match any channels")
+
+
+def _make_empty_image(img_params):
+    """``np.zeros((len(channels), L, L, L))``, float64."""
+    shape = len(img_params.channels), *img_params.grid.shape
+    return np.zeros(shape)
+
+
+def _discard_atoms_outside_image(atoms, img_params):
+    """Rows of the data frame ``atoms`` (index kept) whose x, y and z all lie
+    strictly inside ``center ± (length_A / 2 + max radius)``."""
+    grid = img_params.grid
+    max_r = _get_max_element_radius(img_params.element_radii_A)
+    get = atoms.__getitem__
+    xyz = [_float_column(get(name), name) for name in ("x", "y", "z")]
+    selected = _kernels.find_atoms_in_box(
+        *xyz,
+        _center_tuple(grid.center_A), float(grid.resolution_A),
+        int(grid.length_voxels), float(max_r),
+    )
+    if hasattr(atoms, "iloc"):
+        return atoms.iloc[selected]
+    if _is_polars(atoms):
+        return atoms[selected]
+    return {k: np.asarray(v)[selected] for k, v in atoms.items()}
+
+
+def _make_atom(row, img_params, channel_cache):
+    """``Atom`` from a row with attributes ``element, x, y, z, occupancy``."""
+    return Atom(
+        sphere=Sphere(
+            center_A=np.array([row.x, row.y, row.z]),
+            radius_A=_get_element_radius(img_params.element_radii_A, row.element),
+        ),
+        channel=_get_element_channel(img_params.channels, row.element, channel_cache),
+        occupancy=row.occupancy,
+    )
+
+
+def _add_atom_to_image(img, grid, atom):
+    """Add one ``atom`` to ``img`` (``(C, L, L, L)`` float64, C-contiguous) in place."""
+    if not (isinstance(img, np.ndarray) and img.dtype in _DTYPES and img.ndim == 4
+            and img.flags.c_contiguous and img.shape[1:] == tuple(grid.shape)):
+        raise ValueError(
+            "img must be a C-contiguous float32/float64 array of shape "
+            f"(C, {grid.length_voxels}, {grid.length_voxels}, {grid.length_voxels})"
+        )
+    channel = int(atom.channel)
+    if not 0 <= channel < img.shape[0]:
+        raise ValueError(f"atom channel {channel} outside the image's {img.shape[0]} channels")
+    radius_A = _check_radius(atom.sphere.radius_A, "atom radius")
+    center = _center_tuple(atom.sphere.center_A, what="atom centre")
+    occupancy = float(atom.occupancy)
+    if not (math.isfinite(occupancy) and occupancy >= 0):
+        raise ValueError(f"atom occupancy must be finite and >= 0, got {atom.occupancy!r}")
+    one = np.zeros(1)
+    _kernels.add_atoms_to_image(
+        img,
+        one + center[0], one + center[1], one + center[2],
+        one + occupancy, one + radius_A, np.full(1, channel, dtype=np.intc),
+        np.zeros(1, dtype=np.intp),
+        _center_tuple(grid.center_A), float(grid.resolution_A),
+    )
+
+
+def _find_voxels_possibly_contacting_sphere(grid, sphere):
+    """``(N, 3)`` int array of the voxels in the image that may touch ``sphere``:
+    the block from the voxel of ``c - r`` to the voxel of ``c + r`` on each axis."""
+    center = np.asarray(sphere.center_A, dtype=float)
+    r = sphere.radius_A
+    probes = np.array([center - r, center + r])
+    lo, hi = _find_voxels_containing_coords(grid, probes)
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(hi, grid.length_voxels - 1)
+    if np.any(hi < lo):
+        return np.zeros((0, 3), dtype=int)
+    axes = [np.arange(lo[i], hi[i] + 1) for i in range(3)]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    return np.stack([m.ravel() for m in mesh], axis=1)
+
+
+def _find_voxels_containing_coords(grid, coords_A):
+    """``(N, 3)`` int array: the voxel index of each coordinate (may lie outside)."""
+    center_to_coords_A = coords_A - grid.center_A
+    origin_to_center_A = grid.resolution_A * (grid.length_voxels - 1) / 2
+    origin_to_coords_A = origin_to_center_A + center_to_coords_A
+    ijk = origin_to_coords_A / grid.resolution_A
+    return np.rint(ijk).astype(int)
+
+
+def _discard_voxels_outside_image(grid, voxels):
+    """Rows of ``voxels`` (N, 3) with every index in ``[0, L)``."""
+    voxels = np.asarray(voxels)
+    not_too_low = voxels.min(axis=1) >= 0
+    not_too_high = voxels.max(axis=1) < grid.length_voxels
+    return voxels[not_too_low & not_too_high]
+
+
+def _get_voxel_center_coords(grid, voxels):
+    """``(N, 3)`` float array of voxel centres in Å."""
+    center_offset = (grid.length_voxels - 1) / 2
+    return grid.center_A + (np.asarray(voxels) - center_offset) * grid.resolution_A
+
+
+def _make_cube(grid, voxel):
+    """``Cube`` of the voxel ``voxel`` (3,)."""
+    return Cube(_get_voxel_center_coords(grid, voxel), grid.resolution_A)
+
+
+def _calc_sphere_cube_overlap_volume_A3(sphere, cube):
+    """Exact volume (Å³) of ``sphere`` ∩ ``cube``, from the package's C routine."""
+    c = np.asarray(sphere.center_A, dtype=float)
+    b = np.asarray(cube.center_A, dtype=float)
+    h = cube.length_A / 2
+    return _kernels.sphere_box_overlap_A3(
+        c[0], c[1], c[2], float(sphere.radius_A),
+        b[0] - h, b[0] + h, b[1] - h, b[1] + h, b[2] - h, b[2] + h,
+    )
+
+
+# --------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------
+
+
+def _check_length_voxels(length_voxels):
+    if isinstance(length_voxels, bool) or not isinstance(length_voxels, numbers.Integral):
+        raise TypeError(
+            f"grid.length_voxels must be an integer, got {type(length_voxels).__name__} "
+            f"{length_voxels!r}"
+        )
+    if length_voxels < 1:
+        raise ValueError(f"grid.length_voxels must be >= 1, got {length_voxels}")
+
+
+def _check_resolution(resolution_A):
+    if isinstance(resolution_A, bool) or not isinstance(resolution_A, numbers.Real):
+        raise TypeError(
+            f"grid.resolution_A must be a number, got {type(resolution_A).__name__}"
+        )
+    if not (math.isfinite(resolution_A) and resolution_A > 0):
+        raise ValueError(f"grid.resolution_A must be finite and > 0, got {resolution_A!r}")
+
+
+def _check_radius(radius_A, what):
+    if isinstance(radius_A, bool) or not isinstance(radius_A, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {type(radius_A).__name__} {radius_A!r}")
+    radius_A = float(radius_A)
+    if not (math.isfinite(radius_A) and radius_A > 0):
+        raise ValueError(f"{what} must be finite and > 0, got {radius_A!r}")
+    return radius_A
+
+
+def _center_tuple(center_A, what="grid.center_A"):
+    try:
+        c = np.asarray(center_A, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be 3 numbers, got {center_A!r}") from None
+    if c.shape != (3,):
+        raise ValueError(f"{what} must be 3 numbers, got shape {c.shape}")
+    cx, cy, cz = float(c[0]), float(c[1]), float(c[2])
+    if not (math.isfinite(cx) and math.isfinite(cy) and math.isfinite(cz)):
+        raise ValueError(f"{what} must be finite, got {list(c)}")
+    return cx, cy, cz
+
+
+class _ResolvedParams:
+    """An ``ImageParams`` checked and reduced to plain numbers (one per call)."""
+
+    __slots__ = ("center", "resolution_A", "length_voxels", "channels", "radii",
+                 "max_radius_A", "one_radius", "key")
+
+    def __init__(self, img_params):
+        if not isinstance(img_params, ImageParams):
+            raise TypeError(
+                f"img_params must be an ImageParams, got {type(img_params).__name__}"
+            )
+        grid = img_params.grid
+        if not isinstance(grid, Grid):
+            raise TypeError(f"img_params.grid must be a Grid, got {type(grid).__name__}")
+        _check_length_voxels(grid.length_voxels)
+        _check_resolution(grid.resolution_A)
+        self.center = _center_tuple(grid.center_A)
+        self.resolution_A = float(grid.resolution_A)
+        self.length_voxels = int(grid.length_voxels)
+
+        channels = img_params.channels
+        if isinstance(channels, str) or not isinstance(channels, Sequence):
+            raise TypeError(
+                f"img_params.channels must be a list of regular expressions, got "
+                f"{type(channels).__name__} {channels!r}"
+            )
+        channels = list(channels)
+        if not channels:
+            raise ValueError("img_params.channels is empty: an image needs >= 1 channel")
+        for pattern in channels:
+            if not isinstance(pattern, str):
+                raise TypeError(f"img_params.channels holds {pattern!r}; expected str patterns")
+        self.channels = channels
+
+        radii = img_params.element_radii_A
+        if isinstance(radii, numbers.Real) and not isinstance(radii, bool):
+            self.radii = _check_radius(radii, "img_params.element_radii_A")
+            self.max_radius_A = self.radii
+            self.one_radius = True
+            radii_key = self.radii
+        elif isinstance(radii, Mapping):
+            if not radii:
+                raise ValueError("img_params.element_radii_A is an empty dict")
+            for element, r in radii.items():
+                _check_radius(r, f"img_params.element_radii_A[{element!r}]")
+            self.radii = radii
+            self.max_radius_A = float(_get_max_element_radius(radii))
+            self.one_radius = False
+            radii_key = tuple(sorted((str(k), float(v)) for k, v in radii.items()))
+        else:
+            raise TypeError(
+                "img_params.element_radii_A must be a number or a dict of element -> "
+                f"radius, got {type(radii).__name__}"
+            )
+        self.key = (tuple(channels), radii_key)
+
+    @property
+    def n_channels(self):
+        return len(self.channels)
+
+
+# --------------------------------------------------------------------------
+# Atom tables
+# --------------------------------------------------------------------------
+
+
+def _is_polars(obj):
+    return type(obj).__module__.split(".", 1)[0] == "polars"
+
+
+class _AtomColumns:
+    """The columns of an atom table as contiguous float64 arrays + elements.
+
+    Accepts a pandas DataFrame, a polars DataFrame, or a mapping of column name
+    to equal-length 1-D arrays.
+    """
+
+    __slots__ = ("x", "y", "z", "occupancy", "elements", "n")
+
+    @classmethod
+    def from_table(cls, atoms, need_element=True):
+        self = cls.__new__(cls)
+        needed = ATOM_COLUMNS if need_element else _COORD_COLUMNS
+        if hasattr(atoms, "columns") and hasattr(atoms, "__getitem__"):
+            present = atoms.columns
+            get = atoms.__getitem__
+        elif isinstance(atoms, Mapping):
+            present = atoms.keys()
+            get = atoms.__getitem__
+        else:
+            raise TypeError(
+                "atoms must be a pandas DataFrame, a polars DataFrame or a dict of "
+                f"equal-length arrays, got {type(atoms).__name__}"
+            )
+        missing = [c for c in needed if c not in present]
+        if missing:
+            raise ValueError(
+                f"atoms is missing column(s) {missing}; need {list(ATOM_COLUMNS)}"
+            )
+        arrays = []
+        for name in _COORD_COLUMNS:
+            arrays.append(_float_column(get(name), name))
+        n = arrays[0].shape[0]
+        for name, arr in zip(_COORD_COLUMNS, arrays):
+            if arr.shape[0] != n:
+                raise ValueError(
+                    f"atoms columns differ in length: 'x' has {n} rows, "
+                    f"{name!r} has {arr.shape[0]}"
+                )
+        self.x, self.y, self.z, self.occupancy = arrays
+        self.n = n
+        if need_element:
+            elements = _column_values(get("element"))
+            if elements.ndim != 1 or elements.shape[0] != n:
+                raise ValueError(
+                    f"atoms columns differ in length: 'x' has {n} rows, 'element' has "
+                    f"{elements.shape[0] if elements.ndim else 'a scalar'}"
+                )
+            self.elements = elements
+        else:
+            self.elements = None
+        return self
+
+    def check_rows(self):
+        """Raise ``ValueError`` naming the first row with a bad coordinate/occupancy."""
+        row, what = _kernels.check_atom_rows(self.x, self.y, self.z, self.occupancy)
+        if row >= 0:
+            value = getattr(self, what)[row]
+            if what == "occupancy":
+                raise ValueError(
+                    f"atoms['occupancy'] at row {row} is {value!r}; occupancies must be "
+                    f"finite and >= 0"
+                )
+            raise ValueError(
+                f"atoms[{what!r}] at row {row} is {value!r}; coordinates must be finite"
+            )
+
+    def elements_of(self, rows):
+        """Elements of ``rows`` (int array) as a list."""
+        return self.elements[rows].tolist()
+
+
+def _column_values(column):
+    """A column as a 1-D numpy array without copying where possible."""
+    to_numpy = getattr(column, "to_numpy", None)
+    if to_numpy is not None:
+        return to_numpy()
+    return np.asarray(column)
+
+
+def _float_column(column, name):
+    values = _column_values(column)
+    if values.dtype != np.float64:
+        if values.dtype.kind not in "fiu" or values.dtype == np.bool_:
+            raise TypeError(
+                f"atoms[{name!r}] must be numeric, got dtype {values.dtype}"
+            )
+        values = values.astype(np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"atoms[{name!r}] must be 1-D, got shape {values.shape}")
+    if not values.flags.c_contiguous:
+        values = np.ascontiguousarray(values)
+    return values
+
+
+# --------------------------------------------------------------------------
+# Output buffers
+# --------------------------------------------------------------------------
+
+
+def _check_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dt not in _DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+def _output_array(out, shape, dtype, name="out"):
+    """A zeroed C-contiguous array of ``shape``/``dtype``: ``out`` itself if given."""
+    if out is None:
+        return np.zeros(shape, dtype=dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} has dtype {out.dtype}; expected {np.dtype(dtype)}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}; expected {tuple(shape)}")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    out.fill(0)
+    return out
+
+
+# --------------------------------------------------------------------------
+# The entry points
+# --------------------------------------------------------------------------
+
+
+def image_from_atoms(
+    atoms,
+    img_params: ImageParams,
+    channel_cache: Optional[dict] = None,
+    *,
+    dtype=np.float64,
+    out: Optional[np.ndarray] = None,
+) -> Image:
+    """Voxelize atoms into a multi-channel 3D image.
+
+    Each atom is a ball of its element's radius; a voxel's value is the
+    occupancy-weighted fraction of each ball's volume that lies in it (exact
+    sphere/cube overlap), summed over the atoms of that voxel's channel.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame, polars.DataFrame or dict of arrays
+        Columns ``element`` (str), ``x``, ``y``, ``z`` (Å) and ``occupancy``;
+        other columns are ignored.
+    img_params : ImageParams
+        Grid, channel patterns and radii.
+    channel_cache : dict, optional
+        Element → channel index; filled and reused (pass the same dict to
+        every call with the same channels).
+    dtype : float64 or float32, keyword-only
+        Output dtype (accumulation is per atom in float64).
+    out : numpy.ndarray, optional, keyword-only
+        C-contiguous ``(C, L, L, L)`` array of ``dtype`` to fill in place
+        (zeroed first) and return.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(channels), L, L, L)``; axis 1 is x, 2 is y, 3 is z.
+
+    Raises
+    ------
+    RuntimeError
+        An atom in the image whose element matches no channel.
+    KeyError
+        An atom in the image whose element has no radius (and no ``'*'``).
+    ValueError, TypeError
+        Malformed input (missing columns, NaN/inf coordinates, bad grid, …).
+    """
+    params = _ResolvedParams(img_params)
+    dt = _check_dtype(dtype)
+    if channel_cache is None:
+        channel_cache = {}
+    elif not isinstance(channel_cache, dict):
+        raise TypeError(f"channel_cache must be a dict, got {type(channel_cache).__name__}")
+    L = params.length_voxels
+    shape = (params.n_channels, L, L, L)
+    img = _output_array(out, shape, dt)
+
+    columns = _AtomColumns.from_table(atoms)
+    columns.check_rows()
+    if columns.n == 0:
+        return img
+    selected = _kernels.find_atoms_in_box(
+        columns.x, columns.y, columns.z, params.center, params.resolution_A, L,
+        params.max_radius_A,
+    )
+    if selected.shape[0] == 0:
+        return img
+    radius = np.empty(columns.n, dtype=np.float64)
+    channel = np.empty(columns.n, dtype=np.intc)
+    _kernels.resolve_selected_atoms(
+        columns.elements_of(selected), selected, params.radii,
+        _get_element_radius, _get_element_channel, params.channels, channel_cache,
+        radius, channel,
+    )
+    _kernels.add_atoms_to_image(
+        img, columns.x, columns.y, columns.z, columns.occupancy, radius, channel,
+        selected, params.center, params.resolution_A,
+    )
+    return img
