@@ -102,7 +102,7 @@ class BuildExtWithOptionalOpenMP(build_ext):
 
 
 def _extensions():
-    compile_args = ["-O3", "-fno-math-errno", "-std=c99"]
+    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=c99"]
     link_args = []
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     directives = {
@@ -141,6 +141,7 @@ def _extensions():
             "voxelize_cy/_overlap.h",
             "voxelize_cy/_overlap.pxd",
             "voxelize_cy/_openmp_helpers.h",
+            "voxelize_cy/_validate.h",
         ],
         include_dirs=["voxelize_cy", numpy.get_include()],
         define_macros=macros,

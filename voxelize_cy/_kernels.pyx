@@ -38,6 +38,10 @@ from voxelize_cy._overlap cimport (
     vcy_unit_pair_table,
 )
 
+cdef extern from "_validate.h" nogil:
+    int vcy_rows_are_valid(const double *x, const double *y, const double *z,
+                           const double *occupancy, Py_ssize_t n)
+
 cdef extern from "_openmp_helpers.h" nogil:
     int VCY_HAVE_OPENMP
     int VCY_LINETRACE
@@ -208,6 +212,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
     cdef double *w_yz = cap_z + m1
     cdef double *q_lo = w_yz + m1 * m1
     cdef double *q_hi = q_lo + m1 * m1
+    cdef double *w_xz = q_hi + m1 * m1
     cdef double *q_tmp
 
     axis_planes(cx, r, 0, lo_x, nx, g, ux, fx)
@@ -262,9 +267,9 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
             q_hi = q_tmp
             plane_lo = i
         elif plane_lo != i:
-            vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_lo)
+            vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_lo, w_xz)
             plane_lo = i
-        vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_hi)
+        vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, w_yz, q_hi, w_xz)
         plane_hi = i + 1
 
         for j in range(ny):
@@ -364,25 +369,38 @@ def check_atom_rows(const double[::1] x, const double[::1] y, const double[::1] 
 
 def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1] z,
                       center_A, double resolution_A, int length_voxels,
-                      double max_radius_A):
-    """Rows strictly inside ``center ± (L * res / 2 + max_radius)`` (int64, row order).
+                      double max_radius_A, const double[::1] occupancy=None):
+    """Rows strictly inside ``center ± (L * res / 2 + max_radius)`` (intp, row order).
 
     The original's ``_discard_atoms_outside_image`` rule; NaN never passes.
+    With ``occupancy`` given, every row is also screened for finite
+    coordinates and a finite occupancy >= 0; ``None`` is returned if the
+    screen fails (``check_atom_rows`` then names the row).
     """
     cdef GridSpec g
     fill_grid_spec(&g, center_A[0], center_A[1], center_A[2], resolution_A,
                    length_voxels, 1, max_radius_A)
     cdef AtomArrays atoms
-    atoms.x = &x[0] if x.shape[0] else NULL
-    atoms.y = &y[0] if y.shape[0] else NULL
-    atoms.z = &z[0] if z.shape[0] else NULL
-    atoms.n = x.shape[0]
-    selected = np.empty(atoms.n, dtype=np.intp)
+    cdef Py_ssize_t n_rows = x.shape[0]
+    if y.shape[0] != n_rows or z.shape[0] != n_rows:
+        raise ValueError("x, y and z differ in length")
+    if occupancy is not None and occupancy.shape[0] != n_rows:
+        raise ValueError("occupancy and x differ in length")
+    atoms.x = &x[0] if n_rows else NULL
+    atoms.y = &y[0] if n_rows else NULL
+    atoms.z = &z[0] if n_rows else NULL
+    atoms.n = n_rows
+    selected = np.empty(n_rows, dtype=np.intp)
     cdef Py_ssize_t[::1] sel = selected
     cdef Py_ssize_t n = 0
-    if atoms.n:
+    cdef bint rows_ok = True
+    if n_rows:
         with nogil:
             n = select_atoms(&atoms, &g, &sel[0])
+            if occupancy is not None:
+                rows_ok = vcy_rows_are_valid(&x[0], &y[0], &z[0], &occupancy[0], n_rows)
+    if not rows_ok:
+        return None
     return selected[:n]
 
 

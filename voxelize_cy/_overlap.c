@@ -70,12 +70,37 @@ double vcy_unit_cap_quarter(double a)
     return VCY_PI * h * h * (2.0 + a) / 12.0;
 }
 
+/* W(a, b, 0), a, b in [0, 1): the corner volume with one plane through the
+ * centre.  Two vertices sit on z = 0 with right angles, so the area of S is
+ * alpha_ab - a phi_a - b phi_b and the z moment drops out. */
+static inline double corner_two_planes(double a, double b)
+{
+    const double free2 = 1.0 - a * a - b * b;
+    if (!(free2 > 0.0)) return 0.0;
+    const double zab = sqrt(free2);
+    const double alpha_ab = atan2(zab, a * b);
+    const double phi_a = atan2(zab, b);
+    const double phi_b = atan2(zab, a);
+    const double mx = 0.5 * ((1.0 - a * a) * phi_a - b * zab);
+    const double my = 0.5 * ((1.0 - b * b) * phi_b - a * zab);
+    const double w = (alpha_ab - a * phi_a - b * phi_b - a * mx - b * my) / 3.0;
+    if (!(w > 0.0)) return 0.0;
+    return (w < VCY_PI_6) ? w : VCY_PI_6;
+}
+
 double vcy_unit_corner(double a, double b, double c)
 {
     a = clamp01(a);
     b = clamp01(b);
     c = clamp01(c);
     if (a >= 1.0 || b >= 1.0 || c >= 1.0) return 0.0;
+    if (c == 0.0) {
+        if (b == 0.0) return vcy_unit_cap_quarter(a);
+        if (a == 0.0) return vcy_unit_cap_quarter(b);
+        return corner_two_planes(a, b);
+    }
+    if (b == 0.0) return (a == 0.0) ? vcy_unit_cap_quarter(c) : corner_two_planes(a, c);
+    if (a == 0.0) return corner_two_planes(b, c);
 
     const double a2 = a * a, b2 = b * b, c2 = c * c;
     const double free3 = 1.0 - a2 - b2 - c2;
@@ -86,10 +111,15 @@ double vcy_unit_corner(double a, double b, double c)
     const double yac = sqrt_pos(1.0 - a2 - c2);
     const double xbc = sqrt_pos(1.0 - b2 - c2);
 
-    /* Interior angles at the vertices. */
-    const double alpha_ab = atan2(zab, a * b);
-    const double alpha_ac = atan2(yac, a * c);
-    const double alpha_bc = atan2(xbc, b * c);
+    /* Sum of the interior angles minus pi, as one argument: the angle at Vab
+     * is arg(ab + i zab) (likewise at Vac, Vbc), so the sum is the argument of
+     * the product, and minus pi that of its negation (the sum lies in
+     * (0, 3 pi / 2], so no wrap-around). */
+    const double p_re = a * b * a * c - zab * yac;
+    const double p_im = a * b * yac + zab * a * c;
+    const double q_re = p_re * (b * c) - p_im * xbc;
+    const double q_im = p_re * xbc + p_im * (b * c);
+    const double excess = atan2(-q_im, -q_re);
 
     /* Angles spanned by the three arcs about their circles' axes: each is the
      * angle between the two vertex vectors projected on that circle's plane. */
@@ -97,14 +127,12 @@ double vcy_unit_corner(double a, double b, double c)
     const double phi_b = atan2(xbc * zab - c * a, xbc * a + c * zab);
     const double phi_c = atan2(xbc * yac - b * a, xbc * a + b * yac);
 
-    const double area_S = (alpha_ab + alpha_ac + alpha_bc - VCY_PI)
-                          - (a * phi_a + b * phi_b + c * phi_c);
+    const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
 
     /* Projected areas (first moments of S). */
-    const double rho_a2 = 1.0 - a2, rho_b2 = 1.0 - b2, rho_c2 = 1.0 - c2;
-    const double mx = 0.5 * (rho_a2 * phi_a - c * yac - b * zab) + b * c;
-    const double my = 0.5 * (rho_b2 * phi_b - c * xbc - a * zab) + a * c;
-    const double mz = 0.5 * (rho_c2 * phi_c - b * xbc - a * yac) + a * b;
+    const double mx = 0.5 * ((1.0 - a2) * phi_a - c * yac - b * zab) + b * c;
+    const double my = 0.5 * ((1.0 - b2) * phi_b - c * xbc - a * zab) + a * c;
+    const double mz = 0.5 * ((1.0 - c2) * phi_c - b * xbc - a * yac) + a * b;
 
     double w = (area_S - a * mx - b * my - c * mz) / 3.0;
     if (!(w > 0.0)) return 0.0;
@@ -206,15 +234,30 @@ void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
 void vcy_unit_cdf_plane(double ux,
                         const double *uy, const double *cap_y, int ny,
                         const double *uz, const double *cap_z, int nz,
-                        const double *w_yz, double *q)
+                        const double *w_yz, double *q, double *w_xz)
 {
     const double sx = sign_of(ux);
     const double a = fabs(ux);
-    if (sx == 0.0) {
-        for (int n = 0; n < ny * nz; ++n) q[n] = 0.0;
+    if (sx == 0.0 || a >= 1.0) {
+        /* Plane through the centre: Q = 0.  Plane at or beyond the ball's
+         * edge (|ux| = 1): every corner term with a vanishes. */
+        if (sx == 0.0) {
+            for (int n = 0; n < ny * nz; ++n) q[n] = 0.0;
+            return;
+        }
+        for (int j = 0; j < ny; ++j) {
+            const double sxy = sx * sign_of(uy[j]);
+            for (int k = 0; k < nz; ++k) {
+                const double s = sxy * sign_of(uz[k]);
+                double v = (VCY_PI_6 - cap_y[j] - cap_z[k]) + w_yz[j * nz + k];
+                q[j * nz + k] = (s == 0.0) ? 0.0 : s * ((v > 0.0) ? v : 0.0);
+            }
+        }
         return;
     }
     const double cap_a = vcy_unit_cap_quarter(a);
+    /* W(a, |uz[k]|, 0) depends on k only. */
+    for (int k = 0; k < nz; ++k) w_xz[k] = vcy_unit_corner(a, fabs(uz[k]), 0.0);
     for (int j = 0; j < ny; ++j) {
         const double sxy = sx * sign_of(uy[j]);
         const double b = fabs(uy[j]);
@@ -229,11 +272,10 @@ void vcy_unit_cdf_plane(double ux,
                 q[j * nz + k] = 0.0;
                 continue;
             }
-            const double c = fabs(uz[k]);
             double v = octant_box_from_parts(
                 cap_a, cap_y[j], cap_z[k],
-                w_ab, vcy_unit_corner(a, c, 0.0), w_yz[j * nz + k],
-                vcy_unit_corner(a, b, c));
+                w_ab, w_xz[k], w_yz[j * nz + k],
+                vcy_unit_corner(a, b, fabs(uz[k])));
             q[j * nz + k] = s * ((v > 0.0) ? v : 0.0);
         }
     }

@@ -64,14 +64,14 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
  * vcy_unit_pair_table: w[j * nb + k] = W(|ua[j]|, |ub[k]|, 0).
  * vcy_unit_cdf_plane:  q[j * nz + k] = Q(ux, uy[j], uz[k]) for j < ny, k < nz,
  *     given cap_y[j] = W(|uy[j]|, 0, 0), cap_z[k] = W(|uz[k]|, 0, 0) and
- *     w_yz = vcy_unit_pair_table(uy, ny, uz, nz).
+ *     w_yz = vcy_unit_pair_table(uy, ny, uz, nz); w_xz is scratch for nz doubles.
  */
 void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
                          double *w);
 void vcy_unit_cdf_plane(double ux,
                         const double *uy, const double *cap_y, int ny,
                         const double *uz, const double *cap_z, int nz,
-                        const double *w_yz, double *q);
+                        const double *w_yz, double *q, double *w_xz);
 
 #ifdef __cplusplus
 }

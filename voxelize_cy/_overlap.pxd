@@ -16,4 +16,4 @@ cdef extern from "_overlap.h" nogil:
     void vcy_unit_cdf_plane(double ux,
                             const double *uy, const double *cap_y, int ny,
                             const double *uz, const double *cap_z, int nz,
-                            const double *w_yz, double *q)
+                            const double *w_yz, double *q, double *w_xz)

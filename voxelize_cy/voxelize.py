@@ -431,6 +431,9 @@ class _AtomColumns:
             raise ValueError(
                 f"atoms is missing column(s) {missing}; need {list(ATOM_COLUMNS)}"
             )
+        fast_get = _pandas_column_getter(atoms)
+        if fast_get is not None:
+            get = fast_get
         arrays = []
         for name in _COORD_COLUMNS:
             arrays.append(_float_column(get(name), name))
@@ -474,11 +477,42 @@ class _AtomColumns:
         return self.elements[rows].tolist()
 
 
+def _pandas_column_getter(df):
+    """A fast column getter for a pandas DataFrame with unique column names.
+
+    ``DataFrame.__getitem__`` builds a Series (about 5 µs a column); the
+    DataFrame's own ``_get_column_array`` (pandas >= 1.3) returns the stored
+    array directly.  It is private, so it is used only where it exists and
+    falls back to the public path for anything unusual.
+    """
+    get_array = getattr(df, "_get_column_array", None)
+    columns = getattr(df, "columns", None)
+    if get_array is None or columns is None or not getattr(columns, "is_unique", False):
+        return None
+    if type(df).__module__.split(".", 1)[0] != "pandas":
+        return None
+
+    def get(name):
+        try:
+            return get_array(columns.get_loc(name))
+        except Exception:  # private API changed: use the public one
+            return df[name]
+
+    return get
+
+
 def _column_values(column):
     """A column as a 1-D numpy array without copying where possible."""
+    if isinstance(column, np.ndarray):
+        return column
+    # pandas' python-backed string array keeps an object ndarray.
+    # (Only object arrays: a Categorical's ``_ndarray`` holds its integer codes.)
+    stored = getattr(column, "_ndarray", None)
+    if isinstance(stored, np.ndarray) and stored.ndim == 1 and stored.dtype == object:
+        return stored
     to_numpy = getattr(column, "to_numpy", None)
     if to_numpy is not None:
-        return to_numpy()
+        return np.asarray(to_numpy())
     return np.asarray(column)
 
 
@@ -590,13 +624,18 @@ def image_from_atoms(
     img = _output_array(out, shape, dt)
 
     columns = _AtomColumns.from_table(atoms)
-    columns.check_rows()
     if columns.n == 0:
         return img
     selected = _kernels.find_atoms_in_box(
         columns.x, columns.y, columns.z, params.center, params.resolution_A, L,
-        params.max_radius_A,
+        params.max_radius_A, columns.occupancy,
     )
+    if selected is None:
+        columns.check_rows()  # raises, naming the first bad row
+        selected = _kernels.find_atoms_in_box(  # only -0.0 occupancies got here
+            columns.x, columns.y, columns.z, params.center, params.resolution_A, L,
+            params.max_radius_A,
+        )
     if selected.shape[0] == 0:
         return img
     radius = np.empty(columns.n, dtype=np.float64)
