@@ -33,6 +33,7 @@ from voxelize_cy.voxelize import (
     _make_cube,
     _make_empty_image,
     image_from_atoms,
+    images_from_atoms,
 )
 
 __version__ = "0.1.0"
@@ -45,6 +46,7 @@ __all__ = [
     "ImageParams",
     "Sphere",
     "image_from_atoms",
+    "images_from_atoms",
 ]
 
 

@@ -650,3 +650,215 @@ def image_from_atoms(
         selected, params.center, params.resolution_A,
     )
     return img
+
+
+# --------------------------------------------------------------------------
+# Batches
+# --------------------------------------------------------------------------
+
+
+def _as_list(value, kind):
+    """``[value]`` for one object, ``list(value)`` for a sequence of them."""
+    if isinstance(value, kind):
+        return [value], False
+    if isinstance(value, (list, tuple)):
+        return list(value), True
+    return [value], False
+
+
+def _element_table(columns, params, channel_cache):
+    """Per-row radius (NaN: none) and channel (-1: none) of one table under ``params``.
+
+    Each distinct element is looked up once (``pandas.factorize``); the original's
+    errors are deferred to the kernel, which reports only atoms inside an image.
+    """
+    import pandas as pd
+
+    elements = columns.elements
+    if elements.dtype != object:
+        elements = elements.astype(object)
+    codes, uniques = pd.factorize(elements, use_na_sentinel=True)
+    n_unique = len(uniques)
+    radius_of = np.full(n_unique + 1, np.nan)  # last slot: missing element
+    channel_of = np.full(n_unique + 1, -1, dtype=np.intc)
+    for u, element in enumerate(uniques):
+        if not isinstance(element, str):
+            continue
+        try:
+            radius_of[u] = params.radii if params.one_radius else float(
+                _get_element_radius(params.radii, element))
+        except KeyError:
+            pass
+        try:
+            ch = _get_element_channel(params.channels, element, channel_cache)
+        except RuntimeError:
+            continue
+        if not (isinstance(ch, numbers.Integral) and 0 <= ch < params.n_channels):
+            raise ValueError(
+                f"channel_cache maps element {element!r} to channel {ch!r}, but the "
+                f"image has {params.n_channels} channels; pass a fresh cache for a "
+                f"new channel list"
+            )
+        channel_of[u] = ch
+    codes = np.where(codes < 0, n_unique, codes)
+    return (np.ascontiguousarray(radius_of[codes]),
+            np.ascontiguousarray(channel_of[codes]))
+
+
+def images_from_atoms(
+    atoms,
+    img_params,
+    *,
+    channel_cache: Optional[dict] = None,
+    num_threads: Optional[int] = None,
+    dtype=np.float64,
+    out: Optional[np.ndarray] = None,
+) -> NDArray:
+    """Voxelize a batch of images on all cores (OpenMP), one image per thread.
+
+    ``images_from_atoms(atoms, params)[b]`` is bitwise identical to
+    ``image_from_atoms(atoms_b, params_b, dtype=dtype)`` for every ``b`` and any
+    thread count.
+
+    Parameters
+    ----------
+    atoms : atom table or sequence of atom tables
+        As for :func:`image_from_atoms`.  One table is used for every image.
+    img_params : ImageParams or sequence of ImageParams
+        One per image, or one for every image.  All must have the same number
+        of channels and the same ``length_voxels``; centre, resolution and
+        radii may differ.
+    channel_cache : dict, optional
+        Element → channel index, shared by every image (so every params must
+        use the same channel list when a cache is passed in).
+    num_threads : int, optional
+        Threads to use; ``None`` means OpenMP's default (all cores, or
+        ``OMP_NUM_THREADS``).
+    dtype : float64 or float32
+    out : numpy.ndarray, optional
+        C-contiguous ``(B, C, L, L, L)`` array of ``dtype`` to fill and return.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(B, C, L, L, L)`` where B is the longer of the two sequences.
+
+    Raises
+    ------
+    ValueError
+        Sequences of different lengths (neither of length 1), images with
+        different channel counts or lengths, a bad ``out``, bad input rows.
+    RuntimeError, KeyError
+        As :func:`image_from_atoms`, for the first image (in batch order) that
+        has such an atom.
+    """
+    if isinstance(atoms, (list, tuple)):
+        tables, tables_seq = list(atoms), True
+    else:
+        tables, tables_seq = [atoms], False
+    params_list, _ = _as_list(img_params, ImageParams)
+    if not tables:
+        raise ValueError("atoms is an empty sequence: no images to make")
+    if not params_list:
+        raise ValueError("img_params is an empty sequence: no images to make")
+    n_images = max(len(tables), len(params_list))
+    for name, seq in (("atoms", tables), ("img_params", params_list)):
+        if len(seq) not in (1, n_images):
+            raise ValueError(
+                f"{name} has {len(seq)} entries but the batch has {n_images} images; "
+                f"pass one (to broadcast) or {n_images}"
+            )
+    dt = _check_dtype(dtype)
+    if channel_cache is None:
+        channel_cache = {}
+    elif not isinstance(channel_cache, dict):
+        raise TypeError(f"channel_cache must be a dict, got {type(channel_cache).__name__}")
+    if num_threads is None:
+        num_threads = _kernels.max_threads()
+    elif isinstance(num_threads, bool) or not isinstance(num_threads, numbers.Integral):
+        raise TypeError(f"num_threads must be an int or None, got {num_threads!r}")
+    elif num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+
+    # Parameters: each distinct object resolved once.
+    resolved_by_id = {}
+    for p in params_list:
+        if id(p) not in resolved_by_id:
+            resolved_by_id[id(p)] = _ResolvedParams(p)
+    first = resolved_by_id[id(params_list[0])]
+    for i, p in enumerate(params_list):
+        r = resolved_by_id[id(p)]
+        if r.n_channels != first.n_channels or r.length_voxels != first.length_voxels:
+            raise ValueError(
+                f"img_params[{i}] makes ({r.n_channels}, {r.length_voxels}, ...) images but "
+                f"img_params[0] makes ({first.n_channels}, {first.length_voxels}, ...); "
+                f"every image in a batch needs the same channel count and length_voxels"
+            )
+    L = first.length_voxels
+    shape = (n_images, first.n_channels, L, L, L)
+    if out is None:
+        images = np.empty(shape, dtype=dt)  # zeroed per image by the kernel
+    else:
+        images = _output_array(out, shape, dt)
+
+    # Tables: columns extracted and checked once per distinct table; radius
+    # and channel per row once per distinct (table, parameters) pair.
+    columns_by_id = {}
+    for t, table in enumerate(tables):
+        if id(table) not in columns_by_id:
+            try:
+                columns = _AtomColumns.from_table(table)
+                columns.check_rows()
+            except (ValueError, TypeError) as err:
+                if tables_seq:
+                    raise type(err)(f"atoms[{t}]: {err}") from None
+                raise
+            columns_by_id[id(table)] = columns
+    kernel_tables = []
+    table_index = {}
+    table_of_image = np.empty(n_images, dtype=np.intc)
+    centers = np.empty((n_images, 3))
+    resolutions = np.empty(n_images)
+    max_radii = np.empty(n_images)
+    for b in range(n_images):
+        table = tables[b if len(tables) > 1 else 0]
+        p = resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])]
+        key = (id(table), p.key)
+        if key not in table_index:
+            columns = columns_by_id[id(table)]
+            radius, channel = _element_table(columns, p, channel_cache)
+            table_index[key] = len(kernel_tables)
+            kernel_tables.append((columns.x, columns.y, columns.z, columns.occupancy,
+                                  radius, channel))
+        table_of_image[b] = table_index[key]
+        centers[b] = p.center
+        resolutions[b] = p.resolution_A
+        max_radii[b] = p.max_radius_A
+
+    status, bad_row = _kernels.fill_images(
+        images, kernel_tables, table_of_image, centers, resolutions, max_radii,
+        int(num_threads),
+    )
+    failed = np.flatnonzero(status)
+    if failed.size:
+        b = int(failed[0])
+        _raise_for_image(b, int(status[b]), int(bad_row[b]),
+                         tables[b if len(tables) > 1 else 0],
+                         columns_by_id, resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])],
+                         channel_cache)
+    return images
+
+
+def _raise_for_image(b, code, row, table, columns_by_id, params, channel_cache):
+    """Raise the error the one-image path would raise for image ``b``."""
+    if code == 3:
+        raise MemoryError(f"image {b}: no memory for the voxelization scratch space")
+    element = columns_by_id[id(table)].elements[row]
+    if not isinstance(element, str):
+        raise ValueError(
+            f"atoms['element'] at row {row} is {element!r}; expected a str such as 'C'"
+        )
+    # Re-run the original's lookups for this atom: they raise its own errors.
+    _get_element_radius(params.radii, element)
+    _get_element_channel(params.channels, element, channel_cache)
+    raise ValueError(f"image {b}: atom at row {row} ({element!r}) has an invalid channel")
