@@ -762,12 +762,11 @@ def images_from_atoms(
     if not params_list:
         raise ValueError("img_params is an empty sequence: no images to make")
     n_images = max(len(tables), len(params_list))
-    for name, seq in (("atoms", tables), ("img_params", params_list)):
-        if len(seq) not in (1, n_images):
-            raise ValueError(
-                f"{name} has {len(seq)} entries but the batch has {n_images} images; "
-                f"pass one (to broadcast) or {n_images}"
-            )
+    if len(tables) not in (1, n_images) or len(params_list) not in (1, n_images):
+        raise ValueError(
+            f"atoms has {len(tables)} tables and img_params has {len(params_list)} "
+            f"entries; pass sequences of equal length, or one of either to broadcast"
+        )
     dt = _check_dtype(dtype)
     if channel_cache is None:
         channel_cache = {}
