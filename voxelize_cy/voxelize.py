@@ -462,7 +462,7 @@ class _AtomColumns:
         """Raise ``ValueError`` naming the first row with a bad coordinate/occupancy."""
         row, what = _kernels.check_atom_rows(self.x, self.y, self.z, self.occupancy)
         if row >= 0:
-            value = getattr(self, what)[row]
+            value = float(getattr(self, what)[row])
             if what == "occupancy":
                 raise ValueError(
                     f"atoms['occupancy'] at row {row} is {value!r}; occupancies must be "
