@@ -162,11 +162,12 @@ def test_batch_reports_bad_rows_with_the_table_number(tables):
         vc.images_from_atoms([tables[0], bad], params_at([[0, 0, 0]])[0])
 
 
-def test_num_threads_default_honours_omp_num_threads():
+def test_num_threads_default_honours_omp_num_threads(tmp_path):
     code = "from voxelize_cy import _kernels; print(_kernels.max_threads())"
     env = dict(os.environ, OMP_NUM_THREADS="3")
+    # cwd outside the source tree, so the installed (built) package is imported.
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, cwd=tmp_path).stdout
     assert int(out) == (3 if _kernels.OPENMP else 1)
 
 
