@@ -1,34 +1,37 @@
-"""Compiled kernels of voxelize_cy.
+"""Compiled kernels of voxelize_cy: the loops over atoms and voxels.
 
-What lives here: the loops over atoms and voxels.
+- ``voxelize_image``: one image, one release of the GIL: a branch-free screen
+  of every row (finite coordinates, finite occupancy >= 0), the selection of
+  the atoms strictly inside the image's atom box, then for each selected atom
+  the candidate-voxel bounds (the original's index arithmetic), the voxel
+  corner planes shared by neighbouring voxels (computed once per atom), the
+  exact overlaps (the C routines of ``_overlap.c``) and the accumulation.
+- ``fill_images``: the same for a batch, one image per ``prange`` iteration
+  (OpenMP), bitwise identical to the one-image path.
+- ``find_atoms_in_box``, ``encode_selected``, ``check_atom_rows``,
+  ``same_objects``: small helpers of the Python layer.
+- ``sphere_box_overlap_A3(s)``: the exact ball/box volume for single boxes.
 
-- ``find_atoms_in_box``: one pass over a structure's coordinates that selects the
-  atoms strictly inside the image's atom box and checks every row for finite
-  coordinates and a finite, non-negative occupancy.
-- ``add_atoms_to_image``: for each selected atom, the candidate-voxel bounds
-  (the original's index arithmetic), the voxel corner planes shared by
-  neighbouring voxels (computed once per atom), the exact overlaps (from the C
-  routines in ``_overlap.c``) and the accumulation into the image.
-- ``fill_images``: the same for a batch of images, one image per ``prange``
-  iteration (OpenMP), bitwise identical to the one-image path.
-- ``sphere_box_overlap_A3``: the exact ball/box volume for one box.
-
-Everything that touches memory runs without the GIL and without Python
-objects.  Indices are proven in range before use: atoms are selected inside the
-atom box, voxel bounds are clipped to ``[0, L)``, channels are checked against
-the channel count by the caller (``resolve_selected_atoms``) or here (batch).
-Input validation with readable messages is the Python layer's job
-(``voxelize_cy.voxelize``); these functions trust the shapes they are given
-and check only what is cheap and would otherwise corrupt memory.
+Atoms are given as columns plus a per-row kind code (the row's element) and
+per-kind radius and channel tables, so the loops touch no Python object.
+Indices are proven in range before use: atoms are selected inside the atom
+box, voxel bounds are clipped to ``[0, L)``, kind codes and channels are
+checked against their table sizes before anything is drawn.  Input
+validation with readable messages is the Python layer's job
+(``voxelize_cy.voxelize``).
 """
 
 cimport cython
 from cython.parallel cimport prange
 from libc.math cimport rint
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.string cimport memcmp, memset
+
+cimport numpy as cnp
 
 import numpy as np
+
+cnp.import_array()
 
 from voxelize_cy._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
@@ -64,6 +67,8 @@ cdef enum:
     IMAGE_NO_RADIUS = 2       # a selected atom has no radius
     IMAGE_NO_MEMORY = 3       # scratch allocation failed
     IMAGE_BAD_CHANNEL = 4     # a channel index outside [0, n_channels)
+    IMAGE_BAD_ROWS = 5        # a row failed the finite-coordinate/occupancy screen
+    IMAGE_BAD_CODE = 6        # a row's kind code outside [0, n_kinds)
 
 
 cdef struct GridSpec:
@@ -83,9 +88,11 @@ cdef struct AtomArrays:
     const double *y
     const double *z
     const double *occupancy
-    const double *radius      # per row; NaN where the element has no radius
-    const int *channel        # per row; -1 where no channel matched
+    const int *code           # per row: the row's kind (its element), 0 <= code < n_kinds
+    const double *kind_radius # per kind; NaN where the element has no radius
+    const int *kind_channel   # per kind; -1: no channel matched, -2: not a str
     Py_ssize_t n
+    Py_ssize_t n_kinds
 
 
 def max_threads():
@@ -293,17 +300,23 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
 cdef int add_selected_atoms(real_t *img, const GridSpec *g, const AtomArrays *atoms,
                             const Py_ssize_t *selected, Py_ssize_t n_selected,
                             double *work, Py_ssize_t *bad_row) noexcept nogil:
-    """Check then add the selected atoms in row order; an error code on failure."""
+    """Check then add the selected atoms in row order; an error code on failure.
+
+    Every selected atom is checked before any is drawn, in row order, radius
+    first, as the original looks them up.
+    """
     cdef Py_ssize_t a, row
-    cdef int ch
-    cdef double r
+    cdef int kind, ch
     for a in range(n_selected):
         row = selected[a]
-        ch = atoms.channel[row]
-        r = atoms.radius[row]
-        if not (r > 0):
+        kind = atoms.code[row]
+        if not (0 <= kind < atoms.n_kinds):
+            bad_row[0] = row
+            return IMAGE_BAD_CODE
+        if not (atoms.kind_radius[kind] > 0):
             bad_row[0] = row
             return IMAGE_NO_RADIUS
+        ch = atoms.kind_channel[kind]
         if ch < 0:
             bad_row[0] = row
             return IMAGE_NO_CHANNEL
@@ -312,8 +325,10 @@ cdef int add_selected_atoms(real_t *img, const GridSpec *g, const AtomArrays *at
             return IMAGE_BAD_CHANNEL
     for a in range(n_selected):
         row = selected[a]
+        kind = atoms.code[row]
         add_atom(img, g, atoms.x[row], atoms.y[row], atoms.z[row],
-                 atoms.radius[row], atoms.occupancy[row], atoms.channel[row], work)
+                 atoms.kind_radius[kind], atoms.occupancy[row], atoms.kind_channel[kind],
+                 work)
     return IMAGE_OK
 
 
@@ -394,108 +409,133 @@ def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1
     cdef Py_ssize_t[::1] sel = selected
     cdef Py_ssize_t n = 0
     cdef bint rows_ok = True
+    # A few microseconds of work: done under the GIL, so that a call to
+    # image_from_atoms releases it once (for the accumulation), which lets
+    # Python threads overlap with fewer GIL hand-offs.
     if n_rows:
-        with nogil:
-            n = select_atoms(&atoms, &g, &sel[0])
-            if occupancy is not None:
-                rows_ok = vcy_rows_are_valid(&x[0], &y[0], &z[0], &occupancy[0], n_rows)
+        n = select_atoms(&atoms, &g, &sel[0])
+        if occupancy is not None:
+            rows_ok = vcy_rows_are_valid(&x[0], &y[0], &z[0], &occupancy[0], n_rows)
     if not rows_ok:
         return None
     return selected[:n]
 
 
-def resolve_selected_atoms(list elements, const Py_ssize_t[::1] selected,
-                           radii, object get_radius, object get_channel,
-                           list channels, dict channel_cache,
-                           double[::1] radius_out, int[::1] channel_out):
-    """Radius and channel of each selected atom, looked up once per element.
+def encode_selected(list elements, const Py_ssize_t[::1] selected, int[::1] code_out):
+    """Kind codes for the selected rows only (each distinct element once).
 
-    ``elements[a]`` is the element of row ``selected[a]``; the results go to
-    ``radius_out[row]`` and ``channel_out[row]``.  Atoms are resolved in row
-    order with the original's helpers, so the first atom without a radius
-    raises ``KeyError`` and the first without a channel ``RuntimeError``, as
-    the original does.  ``radii`` is a float (one radius) or a dict.
+    ``elements[a]`` is the element of row ``selected[a]``; ``code_out[row]``
+    gets the index of that element in the returned list of distinct elements
+    (first-seen order).  Other rows of ``code_out`` are left as they are.
     """
-    cdef Py_ssize_t a, row, n = selected.shape[0]
-    cdef Py_ssize_t n_channels = len(channels)
-    cdef bint one_radius = isinstance(radii, float)
-    cdef double radius = radii if one_radius else 0.0
-    cdef dict seen = {}
-    cdef object element, entry
-    cdef int ch
+    cdef Py_ssize_t a, n = selected.shape[0]
+    cdef dict index = {}
+    cdef list kinds = []
+    cdef object element, found
     if len(elements) != n:
         raise ValueError("elements and selected rows differ in length")
     for a in range(n):
-        row = selected[a]
         element = elements[a]
-        entry = seen.get(element)
-        if entry is None:
-            if not isinstance(element, str):
-                raise ValueError(
-                    f"atoms['element'] at row {row} is {element!r}; expected a str "
-                    f"such as 'C'"
-                )
-            r_entry = radius if one_radius else float(get_radius(radii, element))
-            ch_entry = get_channel(channels, element, channel_cache)
-            if not (0 <= ch_entry < n_channels):
-                raise ValueError(
-                    f"channel_cache maps element {element!r} to channel {ch_entry!r}, "
-                    f"but the image has {n_channels} channels; pass a fresh cache "
-                    f"for a new channel list"
-                )
-            entry = (r_entry, ch_entry)
-            seen[element] = entry
-        radius_out[row] = entry[0]
-        channel_out[row] = entry[1]
+        found = index.get(element)
+        if found is None:
+            found = len(kinds)
+            index[element] = found
+            kinds.append(element)
+        code_out[selected[a]] = found
+    return kinds
 
 
-def add_atoms_to_image(real_t[:, :, :, ::1] img,
-                       const double[::1] x, const double[::1] y, const double[::1] z,
-                       const double[::1] occupancy, const double[::1] radius,
-                       const int[::1] channel, const Py_ssize_t[::1] selected,
-                       center_A, double resolution_A):
-    """Add the selected atoms (rows ``selected``, in order) to ``img`` in place.
+cdef int set_atom_arrays(AtomArrays *atoms, const double[::1] x, const double[::1] y,
+                         const double[::1] z, const double[::1] occupancy,
+                         const int[::1] code, const double[::1] kind_radius,
+                         const int[::1] kind_channel) except -1:
+    cdef Py_ssize_t n = x.shape[0]
+    if (y.shape[0] != n or z.shape[0] != n or occupancy.shape[0] != n
+            or code.shape[0] != n):
+        raise ValueError("atom arrays (x, y, z, occupancy, code) differ in length")
+    if kind_radius.shape[0] != kind_channel.shape[0]:
+        raise ValueError("kind_radius and kind_channel differ in length")
+    atoms.n = n
+    atoms.n_kinds = kind_radius.shape[0]
+    atoms.x = &x[0] if n else NULL
+    atoms.y = &y[0] if n else NULL
+    atoms.z = &z[0] if n else NULL
+    atoms.occupancy = &occupancy[0] if n else NULL
+    atoms.code = &code[0] if n else NULL
+    atoms.kind_radius = &kind_radius[0] if atoms.n_kinds else NULL
+    atoms.kind_channel = &kind_channel[0] if atoms.n_kinds else NULL
+    return 0
 
-    ``img`` is C-contiguous ``(C, L, L, L)`` float32 or float64; radius and
-    channel are read at each selected row and must be valid there (the
-    caller resolved them).  Runs without the GIL.
+
+def voxelize_image(real_t[:, :, :, ::1] img,
+                   const double[::1] x, const double[::1] y, const double[::1] z,
+                   const double[::1] occupancy, const int[::1] code,
+                   const double[::1] kind_radius, const int[::1] kind_channel,
+                   center_A, double resolution_A, double max_radius_A,
+                   bint screen_rows=True):
+    """Add every atom inside the image's atom box to ``img`` (not zeroed here).
+
+    One call, one release of the GIL: screen the rows (finite coordinates,
+    finite occupancy >= 0), select the atoms strictly inside
+    ``center ± (L * res / 2 + max_radius)``, check their kinds, draw them.
+    ``img`` is C-contiguous ``(C, L, L, L)`` float32 or float64.
+
+    Returns ``(status, row)``: status 0 when done; 5 when the row screen failed
+    (nothing drawn; ``check_atom_rows`` names the row); 1 (no channel), 2 (no
+    radius), 4 (channel out of range), 6 (bad code) with the first such
+    selected row, nothing drawn; 3 when out of memory.
     """
     cdef GridSpec g
     cdef int length = img.shape[1]
     if img.shape[2] != length or img.shape[3] != length:
-        raise ValueError(f"image must be (C, L, L, L), got ({img.shape[0]}, {img.shape[1]}, {img.shape[2]}, {img.shape[3]})")
+        raise ValueError(
+            f"image must be (C, L, L, L), got "
+            f"({img.shape[0]}, {img.shape[1]}, {img.shape[2]}, {img.shape[3]})")
     fill_grid_spec(&g, center_A[0], center_A[1], center_A[2], resolution_A,
-                   length, img.shape[0], 0.0)
-    cdef Py_ssize_t n_rows = x.shape[0]
-    if (y.shape[0] != n_rows or z.shape[0] != n_rows or occupancy.shape[0] != n_rows
-            or radius.shape[0] != n_rows or channel.shape[0] != n_rows):
-        raise ValueError("atom arrays differ in length")
-    cdef Py_ssize_t a, n_selected = selected.shape[0]
-    for a in range(n_selected):
-        if not (0 <= selected[a] < n_rows):
-            raise IndexError(f"selected row {selected[a]} outside [0, {n_rows})")
-    if n_selected == 0:
-        return
+                   length, img.shape[0], max_radius_A)
     cdef AtomArrays atoms
-    atoms.x = &x[0]
-    atoms.y = &y[0]
-    atoms.z = &z[0]
-    atoms.occupancy = &occupancy[0]
-    atoms.radius = &radius[0]
-    atoms.channel = &channel[0]
-    atoms.n = n_rows
-    cdef double *work = <double *>malloc(work_doubles(length) * sizeof(double))
-    if work == NULL:
-        raise MemoryError("no memory for the voxelization scratch space")
+    set_atom_arrays(&atoms, x, y, z, occupancy, code, kind_radius, kind_channel)
     cdef Py_ssize_t bad_row = -1
-    cdef int status
+    cdef int status = IMAGE_OK
+    cdef Py_ssize_t *selected = NULL
+    cdef double *work = NULL
+    if atoms.n == 0:
+        return IMAGE_OK, -1
     with nogil:
-        status = add_selected_atoms(&img[0, 0, 0, 0], &g, &atoms, &selected[0],
-                                    n_selected, work, &bad_row)
-    free(work)
-    if status != IMAGE_OK:
-        raise ValueError(f"atom at row {bad_row} has no valid radius or channel "
-                         f"(code {status})")
+        if screen_rows and not vcy_rows_are_valid(atoms.x, atoms.y, atoms.z,
+                                                  atoms.occupancy, atoms.n):
+            status = IMAGE_BAD_ROWS
+        else:
+            selected = <Py_ssize_t *>malloc(atoms.n * sizeof(Py_ssize_t))
+            work = <double *>malloc(work_doubles(length) * sizeof(double))
+            if selected == NULL or work == NULL:
+                status = IMAGE_NO_MEMORY
+            else:
+                status = add_selected_atoms(&img[0, 0, 0, 0], &g, &atoms, selected,
+                                            select_atoms(&atoms, &g, selected), work,
+                                            &bad_row)
+            free(selected)
+            free(work)
+    return status, bad_row
+
+
+def same_objects(cnp.ndarray a, cnp.ndarray b):
+    """True when two 1-D C-contiguous object arrays hold the very same objects.
+
+    Compares the stored object pointers (no Python calls, no GIL needed): with
+    ``b`` holding references to its objects, equal pointers mean equal objects.
+    """
+    if (a.ndim != 1 or b.ndim != 1 or a.dtype.num != cnp.NPY_OBJECT
+            or b.dtype.num != cnp.NPY_OBJECT or a.shape[0] != b.shape[0]
+            or not cnp.PyArray_IS_C_CONTIGUOUS(a) or not cnp.PyArray_IS_C_CONTIGUOUS(b)):
+        return False
+    cdef size_t n = <size_t>a.shape[0]
+    cdef const void *pa = cnp.PyArray_DATA(a)
+    cdef const void *pb = cnp.PyArray_DATA(b)
+    cdef int differ
+    with nogil:
+        differ = memcmp(pa, pb, n * sizeof(void *))
+    return differ == 0
 
 
 def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_of_image,
@@ -503,14 +543,15 @@ def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_o
                 const double[::1] max_radii_A, int num_threads):
     """Fill ``out[b]`` with image b for every b, in parallel (one image per thread).
 
-    ``tables[t]`` is a tuple of six C-contiguous arrays ``(x, y, z, occupancy,
-    radius, channel)`` (float64 except channel int32, equal lengths) for one
-    (structure, parameters) combination; image b uses ``tables[table_of_image[b]]``
-    with centre ``centers_A[b]`` and resolution ``resolutions_A[b]``.
+    ``tables[t]`` is a tuple ``(x, y, z, occupancy, code, kind_radius,
+    kind_channel)`` of C-contiguous arrays (float64; code and kind_channel
+    int32) for one (structure, parameters) combination, as for
+    ``voxelize_image``; image b uses ``tables[table_of_image[b]]`` with centre
+    ``centers_A[b]`` and resolution ``resolutions_A[b]``.  The row screen is
+    the caller's job (once per table).
 
     Returns ``(status, row)`` arrays of shape ``(B,)``: status 0 for a filled
-    image, else an error code with the offending row (1: no channel, 2: no
-    radius, 3: out of memory, 4: channel out of range).
+    image, else an error code with the offending row, as ``voxelize_image``.
     """
     cdef Py_ssize_t n_images = out.shape[0], n_tables = len(tables), b, t
     cdef int length = out.shape[2], n_channels = out.shape[1]
@@ -532,27 +573,14 @@ def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_o
 
     cdef AtomArrays *atom_sets = <AtomArrays *>malloc(max(n_tables, 1) * sizeof(AtomArrays))
     cdef GridSpec *grids = <GridSpec *>malloc(n_images * sizeof(GridSpec))
-    cdef const double[::1] col_x, col_y, col_z, col_occ, col_r
-    cdef const int[::1] col_ch
-    cdef Py_ssize_t n_rows
     cdef Py_ssize_t img_size = <Py_ssize_t>n_channels * length * length * length
     try:
         if atom_sets == NULL or grids == NULL:
             raise MemoryError("no memory for the batch descriptors")
         for t in range(n_tables):
-            col_x, col_y, col_z, col_occ, col_r, col_ch = tables[t]
-            n_rows = col_x.shape[0]
-            if (col_y.shape[0] != n_rows or col_z.shape[0] != n_rows
-                    or col_occ.shape[0] != n_rows or col_r.shape[0] != n_rows
-                    or col_ch.shape[0] != n_rows):
-                raise ValueError(f"table {t}: atom arrays differ in length")
-            atom_sets[t].n = n_rows
-            atom_sets[t].x = &col_x[0] if n_rows else NULL
-            atom_sets[t].y = &col_y[0] if n_rows else NULL
-            atom_sets[t].z = &col_z[0] if n_rows else NULL
-            atom_sets[t].occupancy = &col_occ[0] if n_rows else NULL
-            atom_sets[t].radius = &col_r[0] if n_rows else NULL
-            atom_sets[t].channel = &col_ch[0] if n_rows else NULL
+            x, y, z, occupancy, code, kind_radius, kind_channel = tables[t]
+            set_atom_arrays(&atom_sets[t], x, y, z, occupancy, code, kind_radius,
+                            kind_channel)
         for b in range(n_images):
             if not (0 <= table_of_image[b] < n_tables):
                 raise IndexError(f"image {b}: table index {table_of_image[b]} out of range")

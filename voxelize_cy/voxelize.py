@@ -221,14 +221,15 @@ def _add_atom_to_image(img, grid, atom):
     occupancy = float(atom.occupancy)
     if not (math.isfinite(occupancy) and occupancy >= 0):
         raise ValueError(f"atom occupancy must be finite and >= 0, got {atom.occupancy!r}")
-    one = np.zeros(1)
-    _kernels.add_atoms_to_image(
+    status, _ = _kernels.voxelize_image(
         img,
-        one + center[0], one + center[1], one + center[2],
-        one + occupancy, one + radius_A, np.full(1, channel, dtype=np.intc),
-        np.zeros(1, dtype=np.intp),
-        _center_tuple(grid.center_A), float(grid.resolution_A),
+        np.array([center[0]]), np.array([center[1]]), np.array([center[2]]),
+        np.array([occupancy]), np.zeros(1, dtype=np.intc),
+        np.array([radius_A]), np.array([channel], dtype=np.intc),
+        _center_tuple(grid.center_A), float(grid.resolution_A), radius_A,
     )
+    if status == 3:
+        raise MemoryError("no memory for the voxelization scratch space")
 
 
 def _find_voxels_possibly_contacting_sphere(grid, sphere):
@@ -565,6 +566,130 @@ def _output_array(out, shape, dtype, name="out"):
 
 
 # --------------------------------------------------------------------------
+# Elements -> kinds
+# --------------------------------------------------------------------------
+
+
+class _ElementCodeCache:
+    """Per-table element codes, computed once and reused while the table is unchanged.
+
+    Data loaders pass the same atom table on every call; mapping its element
+    column (thousands of strings) to integer codes once makes every later
+    call a single GIL-free kernel call.  An entry holds a copy of the element
+    object array, which keeps references to the element strings; a later
+    array whose object pointers equal the copy's therefore holds the very same
+    (immutable) strings, so the codes are valid.  Any change of an element
+    changes a pointer and misses.  Entries are built on the second sighting of
+    an array (same object, same first and last elements), so inputs that make
+    a new array on every call (polars, pyarrow strings) never pay for one.
+    """
+
+    MAX_ENTRIES = 32
+
+    def __init__(self):
+        self._entries = {}  # id(array) -> (snapshot, codes, kinds)
+        self._sightings = {}  # id(array) -> fingerprint
+
+    @staticmethod
+    def _fingerprint(elements):
+        n = elements.shape[0]
+        return (n, id(elements[0]), id(elements[n - 1])) if n else (0,)
+
+    def lookup(self, elements):
+        """``(codes, kinds)`` for an object array of elements, or None."""
+        if (not isinstance(elements, np.ndarray) or elements.dtype != object
+                or elements.ndim != 1 or not elements.flags.c_contiguous):
+            return None
+        key = id(elements)
+        entry = self._entries.get(key)
+        if entry is not None and _kernels.same_objects(elements, entry[0]):
+            return entry[1], entry[2]
+        fingerprint = self._fingerprint(elements)
+        if self._sightings.get(key) != fingerprint:
+            if len(self._sightings) >= 8 * self.MAX_ENTRIES:
+                self._sightings.clear()
+            self._sightings[key] = fingerprint
+            return None
+        snapshot = elements.copy()
+        codes, kinds = _encode_all(snapshot)
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (snapshot, codes, kinds)
+        return codes, kinds
+
+
+_ELEMENT_CODES = _ElementCodeCache()
+
+
+def _encode_all(elements):
+    """Codes (int32, per row) and the list of distinct elements of a whole column."""
+    import pandas as pd
+
+    if elements.dtype != object:
+        elements = elements.astype(object)
+    codes, uniques = pd.factorize(elements, use_na_sentinel=True)
+    kinds = list(uniques)
+    if (codes < 0).any():  # None / NaN elements: one extra kind, never drawn
+        codes = np.where(codes < 0, len(kinds), codes)
+        kinds.append(None)
+    return np.ascontiguousarray(codes, dtype=np.intc), kinds
+
+
+def _kind_tables(kinds, params, channel_cache):
+    """Radius (NaN: none) and channel (-1: no match, -2: not a str) of each kind.
+
+    The original's errors are deferred: the kernel reports the first atom
+    inside an image that has one, and ``_raise_for_row`` raises it.
+    """
+    n = len(kinds)
+    kind_radius = np.full(n, np.nan)
+    kind_channel = np.full(n, -1, dtype=np.intc)
+    one_radius = params.one_radius
+    radii = params.radii
+    channels = params.channels
+    n_channels = len(channels)
+    for k, element in enumerate(kinds):
+        if not isinstance(element, str):
+            kind_channel[k] = -2
+            continue
+        if one_radius:
+            kind_radius[k] = radii
+        else:
+            try:
+                kind_radius[k] = _get_element_radius(radii, element)
+            except KeyError:
+                pass
+        try:
+            ch = _get_element_channel(channels, element, channel_cache)
+        except RuntimeError:
+            continue
+        if isinstance(ch, bool) or not isinstance(ch, numbers.Integral) or not (
+                0 <= ch < n_channels):
+            raise ValueError(
+                f"channel_cache maps element {element!r} to channel {ch!r}, but the "
+                f"image has {n_channels} channels; pass a fresh cache for a new "
+                f"channel list"
+            )
+        kind_channel[k] = ch
+    return kind_radius, kind_channel
+
+
+def _raise_for_row(status, row, element, params, channel_cache, where=""):
+    """Raise the error the original raises for the atom at ``row``."""
+    if status == 3:
+        raise MemoryError(f"{where}no memory for the voxelization scratch space")
+    if not isinstance(element, str):
+        raise ValueError(
+            f"{where}atoms['element'] at row {row} is {element!r}; expected a str "
+            f"such as 'C'"
+        )
+    # Re-run the original's lookups for this atom: they raise its own errors.
+    _get_element_radius(params.radii, element)
+    _get_element_channel(params.channels, element, channel_cache)
+    raise ValueError(f"{where}atom at row {row} ({element!r}) has no valid channel")
+
+
+# --------------------------------------------------------------------------
 # The entry points
 # --------------------------------------------------------------------------
 
@@ -594,7 +719,7 @@ def image_from_atoms(
         Element → channel index; filled and reused (pass the same dict to
         every call with the same channels).
     dtype : float64 or float32, keyword-only
-        Output dtype (accumulation is per atom in float64).
+        Output dtype (each atom's share is computed in float64).
     out : numpy.ndarray, optional, keyword-only
         C-contiguous ``(C, L, L, L)`` array of ``dtype`` to fill in place
         (zeroed first) and return.
@@ -612,6 +737,8 @@ def image_from_atoms(
         An atom in the image whose element has no radius (and no ``'*'``).
     ValueError, TypeError
         Malformed input (missing columns, NaN/inf coordinates, bad grid, …).
+    MemoryError
+        The image is too large to allocate.
     """
     params = _ResolvedParams(img_params)
     dt = _check_dtype(dtype)
@@ -620,41 +747,41 @@ def image_from_atoms(
     elif not isinstance(channel_cache, dict):
         raise TypeError(f"channel_cache must be a dict, got {type(channel_cache).__name__}")
     L = params.length_voxels
-    shape = (params.n_channels, L, L, L)
-    img = _output_array(out, shape, dt)
+    img = _output_array(out, (params.n_channels, L, L, L), dt)
 
     columns = _AtomColumns.from_table(atoms)
     if columns.n == 0:
         return img
-    selected = _kernels.find_atoms_in_box(
-        columns.x, columns.y, columns.z, params.center, params.resolution_A, L,
-        params.max_radius_A, columns.occupancy,
-    )
-    if selected is None:
-        columns.check_rows()  # raises, naming the first bad row
-        selected = _kernels.find_atoms_in_box(  # only -0.0 occupancies got here
+    cached = _ELEMENT_CODES.lookup(columns.elements)
+    if cached is not None:
+        codes, kinds = cached
+    else:
+        # Resolve only the atoms in the image (a few hundred of thousands).
+        selected = _kernels.find_atoms_in_box(
             columns.x, columns.y, columns.z, params.center, params.resolution_A, L,
             params.max_radius_A,
         )
-    if selected.shape[0] == 0:
-        return img
-    radius = np.empty(columns.n, dtype=np.float64)
-    channel = np.empty(columns.n, dtype=np.intc)
-    _kernels.resolve_selected_atoms(
-        columns.elements_of(selected), selected, params.radii,
-        _get_element_radius, _get_element_channel, params.channels, channel_cache,
-        radius, channel,
+        codes = np.zeros(columns.n, dtype=np.intc)
+        kinds = _kernels.encode_selected(columns.elements_of(selected), selected, codes)
+        if not kinds:
+            kinds = [None]  # no atom in the image: one dummy kind, never used
+    kind_radius, kind_channel = _kind_tables(kinds, params, channel_cache)
+    status, row = _kernels.voxelize_image(
+        img, columns.x, columns.y, columns.z, columns.occupancy, codes,
+        kind_radius, kind_channel, params.center, params.resolution_A,
+        params.max_radius_A,
     )
-    _kernels.add_atoms_to_image(
-        img, columns.x, columns.y, columns.z, columns.occupancy, radius, channel,
-        selected, params.center, params.resolution_A,
-    )
+    if status == 5:
+        columns.check_rows()  # raises, naming the first bad row
+        # Only -0.0 occupancies fail the screen without being invalid.
+        status, row = _kernels.voxelize_image(
+            img, columns.x, columns.y, columns.z, columns.occupancy, codes,
+            kind_radius, kind_channel, params.center, params.resolution_A,
+            params.max_radius_A, screen_rows=False,
+        )
+    if status != 0:
+        _raise_for_row(status, row, columns.elements[row], params, channel_cache)
     return img
-
-
-# --------------------------------------------------------------------------
-# Batches
-# --------------------------------------------------------------------------
 
 
 def _as_list(value, kind):
@@ -664,45 +791,6 @@ def _as_list(value, kind):
     if isinstance(value, (list, tuple)):
         return list(value), True
     return [value], False
-
-
-def _element_table(columns, params, channel_cache):
-    """Per-row radius (NaN: none) and channel (-1: none) of one table under ``params``.
-
-    Each distinct element is looked up once (``pandas.factorize``); the original's
-    errors are deferred to the kernel, which reports only atoms inside an image.
-    """
-    import pandas as pd
-
-    elements = columns.elements
-    if elements.dtype != object:
-        elements = elements.astype(object)
-    codes, uniques = pd.factorize(elements, use_na_sentinel=True)
-    n_unique = len(uniques)
-    radius_of = np.full(n_unique + 1, np.nan)  # last slot: missing element
-    channel_of = np.full(n_unique + 1, -1, dtype=np.intc)
-    for u, element in enumerate(uniques):
-        if not isinstance(element, str):
-            continue
-        try:
-            radius_of[u] = params.radii if params.one_radius else float(
-                _get_element_radius(params.radii, element))
-        except KeyError:
-            pass
-        try:
-            ch = _get_element_channel(params.channels, element, channel_cache)
-        except RuntimeError:
-            continue
-        if not (isinstance(ch, numbers.Integral) and 0 <= ch < params.n_channels):
-            raise ValueError(
-                f"channel_cache maps element {element!r} to channel {ch!r}, but the "
-                f"image has {params.n_channels} channels; pass a fresh cache for a "
-                f"new channel list"
-            )
-        channel_of[u] = ch
-    codes = np.where(codes < 0, n_unique, codes)
-    return (np.ascontiguousarray(radius_of[codes]),
-            np.ascontiguousarray(channel_of[codes]))
 
 
 def images_from_atoms(
@@ -751,6 +839,8 @@ def images_from_atoms(
     RuntimeError, KeyError
         As :func:`image_from_atoms`, for the first image (in batch order) that
         has such an atom.
+    MemoryError
+        The batch is too large to allocate.
     """
     if isinstance(atoms, (list, tuple)):
         tables, tables_seq = list(atoms), True
@@ -800,19 +890,22 @@ def images_from_atoms(
     else:
         images = _output_array(out, shape, dt)
 
-    # Tables: columns extracted and checked once per distinct table; radius
-    # and channel per row once per distinct (table, parameters) pair.
-    columns_by_id = {}
+    # Tables: columns extracted, rows checked and elements encoded once per
+    # distinct table; kind tables once per distinct (table, parameters) pair.
+    encoded_by_id = {}
     for t, table in enumerate(tables):
-        if id(table) not in columns_by_id:
-            try:
-                columns = _AtomColumns.from_table(table)
-                columns.check_rows()
-            except (ValueError, TypeError) as err:
-                if tables_seq:
-                    raise type(err)(f"atoms[{t}]: {err}") from None
-                raise
-            columns_by_id[id(table)] = columns
+        if id(table) in encoded_by_id:
+            continue
+        try:
+            columns = _AtomColumns.from_table(table)
+            columns.check_rows()
+        except (ValueError, TypeError) as err:
+            if tables_seq:
+                raise type(err)(f"atoms[{t}]: {err}") from None
+            raise
+        cached = _ELEMENT_CODES.lookup(columns.elements)
+        codes, kinds = cached if cached is not None else _encode_all(columns.elements)
+        encoded_by_id[id(table)] = (columns, codes, kinds)
     kernel_tables = []
     table_index = {}
     table_of_image = np.empty(n_images, dtype=np.intc)
@@ -824,11 +917,11 @@ def images_from_atoms(
         p = resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])]
         key = (id(table), p.key)
         if key not in table_index:
-            columns = columns_by_id[id(table)]
-            radius, channel = _element_table(columns, p, channel_cache)
+            columns, codes, kinds = encoded_by_id[id(table)]
+            kind_radius, kind_channel = _kind_tables(kinds or [None], p, channel_cache)
             table_index[key] = len(kernel_tables)
             kernel_tables.append((columns.x, columns.y, columns.z, columns.occupancy,
-                                  radius, channel))
+                                  codes, kind_radius, kind_channel))
         table_of_image[b] = table_index[key]
         centers[b] = p.center
         resolutions[b] = p.resolution_A
@@ -841,23 +934,12 @@ def images_from_atoms(
     failed = np.flatnonzero(status)
     if failed.size:
         b = int(failed[0])
-        _raise_for_image(b, int(status[b]), int(bad_row[b]),
-                         tables[b if len(tables) > 1 else 0],
-                         columns_by_id, resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])],
-                         channel_cache)
-    return images
-
-
-def _raise_for_image(b, code, row, table, columns_by_id, params, channel_cache):
-    """Raise the error the one-image path would raise for image ``b``."""
-    if code == 3:
-        raise MemoryError(f"image {b}: no memory for the voxelization scratch space")
-    element = columns_by_id[id(table)].elements[row]
-    if not isinstance(element, str):
-        raise ValueError(
-            f"atoms['element'] at row {row} is {element!r}; expected a str such as 'C'"
+        table = tables[b if len(tables) > 1 else 0]
+        columns = encoded_by_id[id(table)][0]
+        row = int(bad_row[b])
+        _raise_for_row(
+            int(status[b]), row, columns.elements[row] if row >= 0 else None,
+            resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])],
+            channel_cache, where=f"image {b}: " if n_images > 1 else "",
         )
-    # Re-run the original's lookups for this atom: they raise its own errors.
-    _get_element_radius(params.radii, element)
-    _get_element_channel(params.channels, element, channel_cache)
-    raise ValueError(f"image {b}: atom at row {row} ({element!r}) has an invalid channel")
+    return images
