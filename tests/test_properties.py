@@ -19,6 +19,7 @@ CHANNEL_SETS = [
     ["C", "N|O", ".*"],
     ["C", "N", "O", "S|SE", ".*"],
     ["[CNO]", "S.*", "F[E]", ".*"],
+    ["C", "N", "O"],  # no catch-all: other elements raise RuntimeError
 ]
 
 PROFILE = settings(
@@ -42,9 +43,11 @@ def radii(draw, resolution):
     scale = st.sampled_from([1e-3, 0.1, 0.5, 1.0, 2.3, 4.0])
     if draw(st.booleans()):
         return draw(scale) * resolution
-    chosen = draw(st.lists(st.sampled_from(ELEMENTS[:-1]), unique=True, max_size=4))
+    chosen = draw(st.lists(st.sampled_from(ELEMENTS[:-1]), unique=True, min_size=1,
+                           max_size=4))
     table = {e: draw(scale) * resolution for e in chosen}
-    table["*"] = draw(scale) * resolution
+    if draw(st.integers(0, 3)):  # mostly with a default; without, KeyError
+        table["*"] = draw(scale) * resolution
     return table
 
 
