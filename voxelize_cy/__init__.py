@@ -38,6 +38,9 @@ from voxelize_cy.voxelize import (
 
 __version__ = "0.1.0"
 
+from voxelize_cy.example import example_atoms  # noqa: E402
+from voxelize_cy.io import atoms_from_file  # noqa: E402
+
 __all__ = [
     "Atom",
     "Cube",
@@ -45,6 +48,9 @@ __all__ = [
     "Image",
     "ImageParams",
     "Sphere",
+    "atoms_from_file",
+    "build_info",
+    "example_atoms",
     "image_from_atoms",
     "images_from_atoms",
 ]

@@ -1,0 +1,7 @@
+"""``python -m voxelize_cy``: the ``voxelize-cy`` command line."""
+
+import sys
+
+from voxelize_cy.cli import main
+
+sys.exit(main())
