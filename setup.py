@@ -102,7 +102,14 @@ class BuildExtWithOptionalOpenMP(build_ext):
 
 
 def _extensions():
-    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=c99"]
+    compile_args = [
+        "-O3",
+        "-std=c99",
+        "-fno-math-errno",
+        "-fno-trapping-math",
+        # Let gcc inline the C routines into each other inside the shared object.
+        "-fno-semantic-interposition",
+    ]
     link_args = []
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     directives = {

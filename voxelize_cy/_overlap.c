@@ -221,62 +221,126 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
     return (v < upper) ? v : upper;
 }
 
+static inline void empty_pair(vcy_pair *out)
+{
+    out->w = out->z = out->alpha = out->phi_p = out->phi_q = 0.0;
+}
+
+/* W(p, q, 0) with the angles that W(p, q, r) reuses (see corner_two_planes);
+ * p, q in [0, 1]. */
+static inline void pair_terms(double p, double q, vcy_pair *out)
+{
+    const double free2 = 1.0 - p * p - q * q;
+    if (!(p < 1.0 && q < 1.0 && free2 > 0.0)) {
+        empty_pair(out);
+        return;
+    }
+    const double z = sqrt(free2);
+    const double alpha = atan2(z, p * q);
+    const double phi_p = atan2(z, q);
+    const double phi_q = atan2(z, p);
+    const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
+    const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
+    double w = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
+    w = (w > 0.0) ? w : 0.0;
+    out->w = (w < VCY_PI_6) ? w : VCY_PI_6;
+    out->z = z;
+    out->alpha = alpha;
+    out->phi_p = phi_p;
+    out->phi_q = phi_q;
+}
+
+void vcy_unit_pair(double p, double q, vcy_pair *out)
+{
+    pair_terms(clamp01(p), clamp01(q), out);
+}
+
+/* W(a, b, c) from the pair terms of (a, b), (a, c), (b, c): no new angles.
+ * Each arc of the spherical triangle spans the difference of two pair-arc
+ * angles (written as a sum minus pi/2), and the interior angles are the pair
+ * terms' alphas. */
+static inline double corner_from_pairs(double a, double b, double c,
+                                       const vcy_pair *ab, const vcy_pair *ac,
+                                       const vcy_pair *bc)
+{
+    const double half_pi = 0.5 * VCY_PI;
+    if (!(1.0 - a * a - b * b - c * c > 0.0)) return 0.0;
+    const double zab = ab->z, yac = ac->z, xbc = bc->z;
+    const double excess = (ab->alpha + ac->alpha + bc->alpha) - VCY_PI;
+    const double phi_a = (ab->phi_p + ac->phi_p) - half_pi;
+    const double phi_b = (ab->phi_q + bc->phi_p) - half_pi;
+    const double phi_c = (ac->phi_q + bc->phi_q) - half_pi;
+    const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
+    const double mx = 0.5 * ((1.0 - a * a) * phi_a - c * yac - b * zab) + b * c;
+    const double my = 0.5 * ((1.0 - b * b) * phi_b - c * xbc - a * zab) + a * c;
+    const double mz = 0.5 * ((1.0 - c * c) * phi_c - b * xbc - a * yac) + a * b;
+    double w = (area_S - a * mx - b * my - c * mz) / 3.0;
+    if (!(w > 0.0)) return 0.0;
+    return (w < VCY_PI_6) ? w : VCY_PI_6;
+}
+
 void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
-                         double *w)
+                         vcy_pair *pairs)
 {
     for (int j = 0; j < na; ++j) {
         const double a = fabs(ua[j]);
-        for (int k = 0; k < nb; ++k)
-            w[j * nb + k] = vcy_unit_corner(a, fabs(ub[k]), 0.0);
+        for (int k = 0; k < nb; ++k) {
+            const double b = fabs(ub[k]);
+            if (a < 1.0 && b < 1.0)
+                pair_terms(a, b, &pairs[j * nb + k]);
+            else
+                empty_pair(&pairs[j * nb + k]);
+        }
     }
 }
 
 void vcy_unit_cdf_plane(double ux,
                         const double *uy, const double *cap_y, int ny,
                         const double *uz, const double *cap_z, int nz,
-                        const double *w_yz, double *q, double *w_xz)
+                        const vcy_pair *p_yz, double *q, vcy_pair *p_xz)
 {
+    /* Q(ux, uy[j], uz[k]) = s * L(|ux|, |uy[j]|, |uz[k]|) with
+     * L = pi/6 - caps + pair terms - corner term; a coordinate at the ball's
+     * edge (|u| = 1) makes every term it is in vanish, which the branches
+     * below use to skip work. */
     const double sx = sign_of(ux);
-    const double a = fabs(ux);
-    if (sx == 0.0 || a >= 1.0) {
-        /* Plane through the centre: Q = 0.  Plane at or beyond the ball's
-         * edge (|ux| = 1): every corner term with a vanishes. */
-        if (sx == 0.0) {
-            for (int n = 0; n < ny * nz; ++n) q[n] = 0.0;
-            return;
-        }
-        for (int j = 0; j < ny; ++j) {
-            const double sxy = sx * sign_of(uy[j]);
-            for (int k = 0; k < nz; ++k) {
-                const double s = sxy * sign_of(uz[k]);
-                double v = (VCY_PI_6 - cap_y[j] - cap_z[k]) + w_yz[j * nz + k];
-                q[j * nz + k] = (s == 0.0) ? 0.0 : s * ((v > 0.0) ? v : 0.0);
-            }
-        }
+    if (sx == 0.0) {
+        for (int n = 0; n < ny * nz; ++n) q[n] = 0.0;
         return;
     }
-    const double cap_a = vcy_unit_cap_quarter(a);
-    /* W(a, |uz[k]|, 0) depends on k only. */
-    for (int k = 0; k < nz; ++k) w_xz[k] = vcy_unit_corner(a, fabs(uz[k]), 0.0);
+    const double a = fabs(ux);
+    const int a_inside = a < 1.0;
+    const double cap_a = a_inside ? vcy_unit_cap_quarter(a) : 0.0;
+    for (int k = 0; k < nz; ++k) {
+        const double c = fabs(uz[k]);
+        if (a_inside && c < 1.0)
+            pair_terms(a, c, &p_xz[k]);
+        else
+            empty_pair(&p_xz[k]);
+    }
     for (int j = 0; j < ny; ++j) {
         const double sxy = sx * sign_of(uy[j]);
         const double b = fabs(uy[j]);
+        double *q_row = q + j * nz;
+        const vcy_pair *p_yz_row = p_yz + j * nz;
         if (sxy == 0.0) {
-            for (int k = 0; k < nz; ++k) q[j * nz + k] = 0.0;
+            for (int k = 0; k < nz; ++k) q_row[k] = 0.0;
             continue;
         }
-        const double w_ab = vcy_unit_corner(a, b, 0.0);
+        vcy_pair p_xy;
+        const int ab_inside = a_inside && b < 1.0;
+        if (ab_inside)
+            pair_terms(a, b, &p_xy);
+        else
+            empty_pair(&p_xy);
+        const double base = (VCY_PI_6 - cap_a - cap_y[j]) + p_xy.w;
         for (int k = 0; k < nz; ++k) {
             const double s = sxy * sign_of(uz[k]);
-            if (s == 0.0) {
-                q[j * nz + k] = 0.0;
-                continue;
-            }
-            double v = octant_box_from_parts(
-                cap_a, cap_y[j], cap_z[k],
-                w_ab, w_xz[k], w_yz[j * nz + k],
-                vcy_unit_corner(a, b, fabs(uz[k])));
-            q[j * nz + k] = s * ((v > 0.0) ? v : 0.0);
+            const double c = fabs(uz[k]);
+            double v = (base - cap_z[k]) + (p_xz[k].w + p_yz_row[k].w);
+            if (ab_inside && c < 1.0)
+                v -= corner_from_pairs(a, b, c, &p_xy, &p_xz[k], &p_yz_row[k]);
+            q_row[k] = s * ((v > 0.0) ? v : 0.0);
         }
     }
 }

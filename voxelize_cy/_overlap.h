@@ -61,17 +61,31 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
  * whose coordinates along each axis are given (already scaled and clamped to
  * [-1, 1]).
  *
- * vcy_unit_pair_table: w[j * nb + k] = W(|ua[j]|, |ub[k]|, 0).
+ * vcy_pair holds W(p, q, 0) for p, q in [0, 1] and the angles of that region's
+ * spherical boundary, which the corner term W(p, q, r) of the same corner
+ * reuses instead of computing new ones.
+ *
+ * vcy_unit_pair:       *out = the pair terms of (p, q).
+ * vcy_unit_pair_table: pairs[j * nb + k] = the pair terms of (|ua[j]|, |ub[k]|).
  * vcy_unit_cdf_plane:  q[j * nz + k] = Q(ux, uy[j], uz[k]) for j < ny, k < nz,
  *     given cap_y[j] = W(|uy[j]|, 0, 0), cap_z[k] = W(|uz[k]|, 0, 0) and
- *     w_yz = vcy_unit_pair_table(uy, ny, uz, nz); w_xz is scratch for nz doubles.
+ *     p_yz = vcy_unit_pair_table(uy, ny, uz, nz); p_xz is scratch for nz pairs.
  */
+typedef struct {
+    double w;      /* W(p, q, 0) */
+    double z;      /* sqrt(1 - p^2 - q^2), 0 when the pair is empty */
+    double alpha;  /* interior angle at the vertex (p, q, z) */
+    double phi_p;  /* angle the arc on the plane x = p spans */
+    double phi_q;  /* angle the arc on the plane y = q spans */
+} vcy_pair;
+
+void vcy_unit_pair(double p, double q, vcy_pair *out);
 void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
-                         double *w);
+                         vcy_pair *pairs);
 void vcy_unit_cdf_plane(double ux,
                         const double *uy, const double *cap_y, int ny,
                         const double *uz, const double *cap_z, int nz,
-                        const double *w_yz, double *q, double *w_xz);
+                        const vcy_pair *p_yz, double *q, vcy_pair *p_xz);
 
 #ifdef __cplusplus
 }

@@ -11,9 +11,16 @@ cdef extern from "_overlap.h" nogil:
                                      double x0, double x1,
                                      double y0, double y1,
                                      double z0, double z1)
+    ctypedef struct vcy_pair:
+        double w
+        double z
+        double alpha
+        double phi_p
+        double phi_q
+    void vcy_unit_pair(double p, double q, vcy_pair *out)
     void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
-                             double *w)
+                             vcy_pair *pairs)
     void vcy_unit_cdf_plane(double ux,
                             const double *uy, const double *cap_y, int ny,
                             const double *uz, const double *cap_z, int nz,
-                            const double *w_yz, double *q, double *w_xz)
+                            const vcy_pair *p_yz, double *q, vcy_pair *p_xz)

@@ -1,0 +1,74 @@
+"""Workloads and timing helpers shared by the profiling scripts.
+
+The workloads are those of ../shared/spec/BENCHMARKS.md: structure 1qjg (first
+model, every atom, 7,509 atoms) passed whole on every call, centres on atoms
+drawn with ``numpy.random.default_rng(0)``, channels C, N, O, '.*', one radius.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+CHANNELS = ["C", "N", "O", ".*"]
+
+# The pure-Python original algorithm lives with the tests (it needs `overlap`).
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark workload: grid length (voxels), resolution (Å), radius (Å)."""
+
+    name: str
+    length_voxels: int
+    resolution_A: float
+    radius_A: float
+
+
+WORKLOADS = {
+    "seed": Workload("seed", 15, 1.0, 0.5),
+    "gym": Workload("gym", 35, 0.75, 0.75),
+    "fine": Workload("fine", 32, 0.5, 1.0),
+}
+
+
+def require_shared():
+    """Exit with a message when ../shared is not beside the repository."""
+    if not (SHARED / "structures").exists():
+        sys.exit(f"{SHARED} not found: the benchmarks need ../shared/structures beside the repo")
+
+
+def load_1qjg() -> pd.DataFrame:
+    """1qjg, first model, every atom, as the original's atom table."""
+    require_shared()
+    from voxelize_cy import atoms_from_file
+
+    return atoms_from_file(SHARED / "structures" / "1qjg.cif.gz")[
+        ["element", "x", "y", "z", "occupancy"]]
+
+
+def centres(atoms: pd.DataFrame, n: int) -> np.ndarray:
+    """(n, 3) image centres: atoms at default_rng(0).integers(n_atoms, size=n)."""
+    index = np.random.default_rng(0).integers(len(atoms), size=n)
+    return atoms[["x", "y", "z"]].to_numpy()[index]
+
+
+def median_ms_per_image(fn, n_images: int, repeats: int = 3, warmup: bool = True) -> float:
+    """Median over ``repeats`` runs of ``fn()`` (which makes ``n_images``), in ms per image."""
+    if warmup:
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) / n_images * 1e3
