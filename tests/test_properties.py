@@ -243,3 +243,46 @@ def test_original_errors_only_for_atoms_in_the_image():
     with pytest.raises(RuntimeError, match="element N didn't match any channels"):
         vc.image_from_atoms(near, params)
     assert math.isclose(vc.image_from_atoms(far, params).sum(), 1.0)
+
+
+def test_cached_table_sees_every_change():
+    """The per-table element-code cache never serves a stale answer."""
+    rng = np.random.default_rng(5)
+    n = 400
+    atoms = pd.DataFrame({"element": rng.choice(["C", "N", "O"], n),
+                          "x": rng.uniform(-4, 4, n), "y": rng.uniform(-4, 4, n),
+                          "z": rng.uniform(-4, 4, n), "occupancy": 1.0})
+    params = vc.ImageParams(vc.Grid(6, 1.0), ["C", "N", "O", ".*"], 0.6)
+    o = oracle()
+    o_params = to_oracle_params(params)
+
+    def check(cache=None, ocache=None):
+        got = vc.image_from_atoms(atoms, params, cache)
+        expected = o.image_from_atoms(atoms, to_oracle_params(params), ocache)
+        assert np.abs(got - expected).max() <= 1e-10
+        return got
+
+    for _ in range(3):  # the cache entry is built on the second sighting
+        check()
+    # An element edited in place.
+    inside = np.flatnonzero((np.abs(atoms[["x", "y", "z"]].to_numpy()) < 2.5).all(axis=1))
+    atoms.loc[inside[0], "element"] = "S"
+    before = check()
+    assert before[3].sum() == pytest.approx(1.0)
+    # A coordinate edited in place.
+    atoms.loc[inside[0], "x"] += 0.5
+    check()
+    # The channel cache edited between calls: the original reads it first.
+    cache = {}
+    check(cache, {})
+    cache["C"] = 3
+    got = vc.image_from_atoms(atoms, params, cache)
+    expected = o.image_from_atoms(atoms, o_params, {"C": 3})
+    assert np.abs(got - expected).max() <= 1e-10
+    del cache["C"]
+    check(cache, {})
+    # Parameters changed on the same object.
+    params.element_radii_A = {"C": 0.7, "*": 0.5}
+    check()
+    params.channels = ["N", ".*"]
+    check()

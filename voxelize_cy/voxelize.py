@@ -414,6 +414,10 @@ class _AtomColumns:
 
     @classmethod
     def from_table(cls, atoms, need_element=True):
+        if need_element:
+            fast = cls._from_plain_pandas(atoms)
+            if fast is not None:
+                return fast
         self = cls.__new__(cls)
         needed = ATOM_COLUMNS if need_element else _COORD_COLUMNS
         if hasattr(atoms, "columns") and hasattr(atoms, "__getitem__"):
@@ -457,6 +461,34 @@ class _AtomColumns:
             self.elements = elements
         else:
             self.elements = None
+        return self
+
+    @classmethod
+    def _from_plain_pandas(cls, df):
+        """The common case in a few microseconds: a pandas DataFrame with unique
+        column names and float64 coordinate columns; None for anything else
+        (which then takes the general path, with its error messages)."""
+        if type(df).__module__.split(".", 1)[0] != "pandas":
+            return None
+        get_array = getattr(df, "_get_column_array", None)
+        columns = getattr(df, "columns", None)
+        if get_array is None or columns is None or not columns.is_unique:
+            return None
+        try:
+            loc = columns.get_loc
+            arrays = [get_array(loc(name)) for name in _COORD_COLUMNS]
+            elements = _column_values(get_array(loc("element")))
+        except Exception:  # missing column, private API changed, ...
+            return None
+        n = elements.shape[0] if elements.ndim == 1 else -1
+        for a in arrays:
+            if not (type(a) is np.ndarray and a.dtype == np.float64 and a.ndim == 1
+                    and a.shape[0] == n and a.flags.c_contiguous):
+                return None
+        self = cls.__new__(cls)
+        self.x, self.y, self.z, self.occupancy = arrays
+        self.elements = elements
+        self.n = n
         return self
 
     def check_rows(self):
@@ -596,14 +628,18 @@ class _ElementCodeCache:
         return (n, id(elements[0]), id(elements[n - 1])) if n else (0,)
 
     def lookup(self, elements):
-        """``(codes, kinds)`` for an object array of elements, or None."""
+        """``(codes, kinds, kind_tables)`` for an object array of elements, or None.
+
+        ``kind_tables`` is a dict that ``_cached_kind_tables`` fills with the
+        radius/channel tables of each parameters it sees for this table.
+        """
         if (not isinstance(elements, np.ndarray) or elements.dtype != object
                 or elements.ndim != 1 or not elements.flags.c_contiguous):
             return None
         key = id(elements)
         entry = self._entries.get(key)
         if entry is not None and _kernels.same_objects(elements, entry[0]):
-            return entry[1], entry[2]
+            return entry[1], entry[2], entry[3]
         fingerprint = self._fingerprint(elements)
         if self._sightings.get(key) != fingerprint:
             if len(self._sightings) >= 8 * self.MAX_ENTRIES:
@@ -614,8 +650,9 @@ class _ElementCodeCache:
         codes, kinds = _encode_all(snapshot)
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (snapshot, codes, kinds)
-        return codes, kinds
+        kind_tables = {}
+        self._entries[key] = (snapshot, codes, kinds, kind_tables)
+        return codes, kinds, kind_tables
 
 
 _ELEMENT_CODES = _ElementCodeCache()
@@ -672,6 +709,26 @@ def _kind_tables(kinds, params, channel_cache):
             )
         kind_channel[k] = ch
     return kind_radius, kind_channel
+
+
+def _cached_kind_tables(kinds, params, channel_cache, kind_tables):
+    """``_kind_tables`` memoized per (parameters, channel cache) for one table.
+
+    A stored result is used only while the channel cache still maps every
+    element of the table as it did when the result was made (the original's
+    lookup reads the cache first), so editing the cache is honoured.
+    """
+    key = (params.key, id(channel_cache))
+    stored = kind_tables.get(key)
+    if stored is not None:
+        cache_view, tables = stored
+        if tuple(map(channel_cache.get, kinds)) == cache_view:
+            return tables
+    tables = _kind_tables(kinds, params, channel_cache)
+    if len(kind_tables) >= 16:
+        kind_tables.clear()
+    kind_tables[key] = (tuple(map(channel_cache.get, kinds)), tables)
+    return tables
 
 
 def _raise_for_row(status, row, element, params, channel_cache, where=""):
@@ -754,7 +811,9 @@ def image_from_atoms(
         return img
     cached = _ELEMENT_CODES.lookup(columns.elements)
     if cached is not None:
-        codes, kinds = cached
+        codes, kinds, kind_tables = cached
+        kind_radius, kind_channel = _cached_kind_tables(kinds, params, channel_cache,
+                                                        kind_tables)
     else:
         # Resolve only the atoms in the image (a few hundred of thousands).
         selected = _kernels.find_atoms_in_box(
@@ -765,7 +824,7 @@ def image_from_atoms(
         kinds = _kernels.encode_selected(columns.elements_of(selected), selected, codes)
         if not kinds:
             kinds = [None]  # no atom in the image: one dummy kind, never used
-    kind_radius, kind_channel = _kind_tables(kinds, params, channel_cache)
+        kind_radius, kind_channel = _kind_tables(kinds, params, channel_cache)
     status, row = _kernels.voxelize_image(
         img, columns.x, columns.y, columns.z, columns.occupancy, codes,
         kind_radius, kind_channel, params.center, params.resolution_A,
@@ -904,7 +963,7 @@ def images_from_atoms(
                 raise type(err)(f"atoms[{t}]: {err}") from None
             raise
         cached = _ELEMENT_CODES.lookup(columns.elements)
-        codes, kinds = cached if cached is not None else _encode_all(columns.elements)
+        codes, kinds = cached[:2] if cached is not None else _encode_all(columns.elements)
         encoded_by_id[id(table)] = (columns, codes, kinds)
     kernel_tables = []
     table_index = {}

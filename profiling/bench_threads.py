@@ -1,0 +1,114 @@
+"""Threads: batch scaling with prange, Python threads on single calls, float32 vs float64.
+
+Seed workload (BENCHMARKS.md), 256 images by default, 1qjg passed whole:
+
+1. ``images_from_atoms`` with num_threads=1 vs 2 (OpenMP ``prange``);
+2. one Python thread calling ``image_from_atoms`` for every image vs two
+   Python threads each doing half (the kernel runs without the GIL);
+3. float32 vs float64 output, one thread.
+
+Each figure is the median of ``--repeats`` runs after a warm-up; the images are
+repeated ``--rounds`` times per run so that a run lasts long enough (~0.3 s)
+for thread start-up and scheduling noise not to dominate.
+
+Usage::
+
+    python profiling/bench_threads.py [--images 256] [--rounds 8] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+
+import numpy as np
+
+from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg
+
+import voxelize_cy as vc
+from voxelize_cy import _kernels
+
+
+def timed(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=8, help="passes over the images per run")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    atoms = load_1qjg()
+    w = WORKLOADS["seed"]
+    params = [vc.ImageParams(vc.Grid(w.length_voxels, w.resolution_A, c), CHANNELS, w.radius_A)
+              for c in centres(atoms, args.images)]
+    n_total = args.images * args.rounds
+    print(f"seed workload, {args.images} images x {args.rounds} rounds per run, "
+          f"median of {args.repeats}; OpenMP {'on' if _kernels.OPENMP else 'off'}, "
+          f"{_kernels.num_procs()} processors\n")
+
+    rows = []
+
+    def batch(threads, dtype=np.float64):
+        out = np.empty((len(params), len(CHANNELS)) + params[0].grid.shape, dtype=dtype)
+
+        def run():
+            for _ in range(args.rounds):
+                vc.images_from_atoms(atoms, params, num_threads=threads, dtype=dtype, out=out)
+        return run
+
+    t1 = timed(batch(1), args.repeats)
+    t2 = timed(batch(2), args.repeats)
+    rows.append(("images_from_atoms, 1 thread", t1, None))
+    rows.append(("images_from_atoms, 2 threads", t2, t1 / t2))
+
+    def singles(chunk, dtype=np.float64):
+        cache = {}
+        for _ in range(args.rounds):
+            for p in chunk:
+                vc.image_from_atoms(atoms, p, cache, dtype=dtype)
+
+    def python_threads(n_threads):
+        def run():
+            threads = [threading.Thread(target=singles, args=(params[k::n_threads],))
+                       for k in range(n_threads)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        return run
+
+    s1 = timed(lambda: singles(params), args.repeats)
+    s2 = timed(python_threads(2), args.repeats)
+    rows.append(("image_from_atoms, 1 Python thread", s1, None))
+    rows.append(("image_from_atoms, 2 Python threads", s2, s1 / s2))
+
+    f64 = timed(lambda: singles(params, np.float64), args.repeats)
+    f32 = timed(lambda: singles(params, np.float32), args.repeats)
+    rows.append(("image_from_atoms float64, 1 thread", f64, None))
+    rows.append(("image_from_atoms float32, 1 thread", f32, f64 / f32))
+    b64 = timed(batch(1, np.float64), args.repeats)
+    b32 = timed(batch(1, np.float32), args.repeats)
+    rows.append(("images_from_atoms float64, 1 thread", b64, None))
+    rows.append(("images_from_atoms float32, 1 thread", b32, b64 / b32))
+
+    print("| run | ms per image | images/s | speed-up vs the row above |")
+    print("|---|---|---|---|")
+    for name, seconds, ratio in rows:
+        per_image = seconds / n_total * 1e3
+        print(f"| {name} | {per_image:.4f} | {n_total / seconds:,.0f} | "
+              f"{'' if ratio is None else f'{ratio:.2f}x'} |")
+
+
+if __name__ == "__main__":
+    main()
