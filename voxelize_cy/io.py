@@ -105,10 +105,14 @@ def atoms_from_file(
         raise ValueError(f"{path} has no _atom_site records (no atoms)")
     columns = {name: table.column(i) for i, name in enumerate(_ATOM_SITE_COLUMNS)}
 
-    model_numbers = np.array(list(columns["pdbx_PDB_model_num"]))
-    keep = model_numbers == str(model)
+    model_list = list(columns["pdbx_PDB_model_num"])
+    models = set(model_list)
+    if models == {str(model)}:
+        keep = np.ones(len(model_list), dtype=bool)  # the usual single-model file
+    else:
+        keep = np.array(model_list) == str(model)
     if not keep.any():
-        available = sorted(set(model_numbers.tolist()), key=_natural)
+        available = sorted(models, key=_natural)
         raise ValueError(f"{path} has no model {model}; models: {', '.join(available)}")
 
     elements = _string_array(columns["type_symbol"])
@@ -142,16 +146,19 @@ def atoms_from_file(
 
 
 def _string_array(column):
-    """A CIF column of words as an object array, unquoting only quoted values."""
+    """A CIF column of words as an object array, unquoting only quoted values.
+
+    Works on the distinct values (a handful of elements or monomers), so there
+    is no per-atom Python work beyond building the list.
+    """
     import gemmi
 
-    raw = np.array(list(column), dtype=object)
-    if raw.size:
-        text = raw.astype(str)
-        quoted = np.char.startswith(text, "'") | np.char.startswith(text, '"')
-        for i in np.flatnonzero(quoted):
-            raw[i] = gemmi.cif.as_string(raw[i])
-    return raw
+    raw = list(column)
+    quoted = {v for v in set(raw) if v[:1] in ("'", '"')}
+    if quoted:
+        unquote = {v: gemmi.cif.as_string(v) for v in quoted}
+        raw = [unquote.get(v, v) for v in raw]
+    return np.array(raw, dtype=object)
 
 
 def _float_array(column):
