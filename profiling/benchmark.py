@@ -246,7 +246,7 @@ def plot(results, path):
               ("batch_NT", f"voxelize_cy batch, {results['threads']} threads"),
               ("floor", "floor (zero + scan + 1 write/pair)")]
     names = list(results["workloads"])
-    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(9, 5.6), constrained_layout=True)
     width = 0.8 / len(series)
     for s, (key, label) in enumerate(series):
         values = [results["workloads"][n].get(key, np.nan) for n in names]
@@ -259,11 +259,10 @@ def plot(results, path):
                             xytext=(0, 2), textcoords="offset points")
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels([f"{n}\n(L={results['workloads'][n].get('images')} imgs)" if False else n
-                        for n in names])
+    ax.set_xticklabels(names)
     ax.set_ylabel("ms per image (log scale; lower is better)")
     ax.set_title("voxelize_cy vs peers, 1qjg (7,509 atoms) passed whole each call")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3)
     ax.grid(axis="y", which="both", alpha=0.3)
     fig.savefig(path, dpi=120)
     plt.close(fig)
