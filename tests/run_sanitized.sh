@@ -25,7 +25,7 @@ python3 -m venv "$venv"
 . "$venv/bin/activate"
 python -m pip install --quiet --upgrade pip
 VOXELIZE_CY_DEBUG=1 python -m pip install --quiet "$work[test]"
-python -c "import voxelize_cy, sys; print('built:', voxelize_cy.build_info())"
+(cd / && python -c "import voxelize_cy; print('built:', voxelize_cy.build_info())")
 
 libasan="$(gcc -print-file-name=libasan.so)"
 if [ ! -e "$libasan" ]; then
