@@ -140,6 +140,7 @@ def _extensions():
             "-fsanitize=address,undefined",
         ]
         link_args = ["-fsanitize=address,undefined"]
+        macros += [("VOXELIZE_CY_DEBUG", "1")]
 
     kernels = Extension(
         "voxelize_cy._kernels",

@@ -25,8 +25,6 @@ python3 -m venv "$venv"
 . "$venv/bin/activate"
 python -m pip install --quiet --upgrade pip
 VOXELIZE_CY_DEBUG=1 python -m pip install --quiet "$work[test]"
-(cd / && python -c "import voxelize_cy; print('built:', voxelize_cy.build_info())")
-
 libasan="$(gcc -print-file-name=libasan.so)"
 if [ ! -e "$libasan" ]; then
     echo "libasan.so not found (gcc -print-file-name=libasan.so gave '$libasan')" >&2
@@ -43,5 +41,12 @@ export LD_PRELOAD="$libasan"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export VOXELIZE_CY_SHARED="${VOXELIZE_CY_SHARED:-$root/../shared}"
+# From outside the source tree, so the installed (instrumented) build is imported.
+(cd / && python -c "
+import voxelize_cy
+info = voxelize_cy.build_info()
+print('built:', info)
+assert info['debug'], 'not a VOXELIZE_CY_DEBUG build'
+")
 echo "== pytest under ASan/UBSan: $*"
 pytest -p no:cacheprovider "$@"

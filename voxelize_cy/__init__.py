@@ -10,6 +10,7 @@ buffers), ``atoms_from_file`` (mmCIF/PDB via gemmi), ``example_atoms`` and the
 ``voxelize-cy`` command line.
 """
 
+from voxelize_cy._kernels import DEBUG as _DEBUG
 from voxelize_cy._kernels import LINETRACE as _LINETRACE
 from voxelize_cy._kernels import OPENMP as _OPENMP
 from voxelize_cy.voxelize import (
@@ -57,5 +58,14 @@ __all__ = [
 
 
 def build_info():
-    """How this installation was built: ``{'openmp': bool, 'linetrace': bool, 'version': str}``."""
-    return {"openmp": _OPENMP, "linetrace": _LINETRACE, "version": __version__}
+    """How this installation was built.
+
+    Returns
+    -------
+    dict
+        ``{'openmp': bool, 'linetrace': bool, 'debug': bool, 'version': str}``:
+        OpenMP compiled in, Cython line tracing on (VOXELIZE_CY_LINETRACE=1),
+        bounds checks and sanitizers on (VOXELIZE_CY_DEBUG=1).
+    """
+    return {"openmp": _OPENMP, "linetrace": _LINETRACE, "debug": _DEBUG,
+            "version": __version__}

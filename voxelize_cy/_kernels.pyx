@@ -50,6 +50,7 @@ cdef extern from "_validate.h" nogil:
 cdef extern from "_openmp_helpers.h" nogil:
     int VCY_HAVE_OPENMP
     int VCY_LINETRACE
+    int VCY_DEBUG_BUILD
     int vcy_omp_max_threads()
     int vcy_omp_num_procs()
 
@@ -57,6 +58,8 @@ cdef extern from "_openmp_helpers.h" nogil:
 OPENMP = bool(VCY_HAVE_OPENMP)
 #: True when built with VOXELIZE_CY_LINETRACE=1 (line_profiler can see inside).
 LINETRACE = bool(VCY_LINETRACE)
+#: True when built with VOXELIZE_CY_DEBUG=1 (bounds checks, ASan/UBSan).
+DEBUG = bool(VCY_DEBUG_BUILD)
 
 ctypedef fused real_t:
     float

@@ -1,4 +1,4 @@
-/* OpenMP queries that also compile (serially) without OpenMP. */
+/* OpenMP queries that also compile (serially) without OpenMP, and build flags. */
 #ifndef VOXELIZE_CY_OPENMP_HELPERS_H
 #define VOXELIZE_CY_OPENMP_HELPERS_H
 
@@ -17,6 +17,12 @@ static int vcy_omp_num_procs(void) { return 1; }
 #define VCY_LINETRACE 1
 #else
 #define VCY_LINETRACE 0
+#endif
+
+#if defined(VOXELIZE_CY_DEBUG)
+#define VCY_DEBUG_BUILD 1
+#else
+#define VCY_DEBUG_BUILD 0
 #endif
 
 #endif
