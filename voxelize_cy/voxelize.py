@@ -42,6 +42,11 @@ __all__ = [
 Image: TypeAlias = NDArray
 
 ATOM_COLUMNS = ("element", "x", "y", "z", "occupancy")
+
+# Private: profiling/bench_validation.py turns the per-row screen off to measure
+# what validation costs.  Never turn it off in real use: NaN/inf rows would
+# then be dropped silently instead of raising.
+_SCREEN_ROWS = True
 _COORD_COLUMNS = ("x", "y", "z", "occupancy")
 _DTYPES = {np.dtype(np.float64): np.float64, np.dtype(np.float32): np.float32}
 
@@ -828,7 +833,7 @@ def image_from_atoms(
     status, row = _kernels.voxelize_image(
         img, columns.x, columns.y, columns.z, columns.occupancy, codes,
         kind_radius, kind_channel, params.center, params.resolution_A,
-        params.max_radius_A,
+        params.max_radius_A, _SCREEN_ROWS,
     )
     if status == 5:
         columns.check_rows()  # raises, naming the first bad row
