@@ -232,3 +232,31 @@ def test_degenerate_boxes_and_radii_give_zero():
     assert _kernels.sphere_box_overlap_A3(0, 0, 0, 0.0, -1, 1, -1, 1, -1, 1) == 0.0
     assert _kernels.sphere_box_overlap_A3(0, 0, 0, -1.0, -1, 1, -1, 1, -1, 1) == 0.0
     assert _kernels.sphere_box_overlap_A3(0, 0, 0, 1.0, 1, -1, -1, 1, -1, 1) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_image_path_equals_single_box_routine(seed):
+    """Two independent code paths: the image kernel (corner values shared between
+    voxels, corner term rebuilt from its pair terms' angles) and the one-box
+    routine (direct corner formula), voxel by voxel, radii up to 50 voxels."""
+    rng = np.random.default_rng(seed)
+    for _ in range(6):
+        res = float(rng.choice([0.3, 0.75, 1.0]))
+        r = res * float(10 ** rng.uniform(-2, math.log10(50)))
+        length = int(min(2 * r / res + 4, 40))
+        grid = vc.Grid(length, res, rng.uniform(-5, 5, 3))
+        center = np.asarray(grid.center_A) + rng.uniform(-0.5, 0.5, 3) * grid.length_A
+        img = vc.image_from_atoms(
+            {"element": np.array(["C"], dtype=object), "x": [center[0]], "y": [center[1]],
+             "z": [center[2]], "occupancy": [1.0]},
+            vc.ImageParams(grid, [".*"], r))[0]
+        idx = np.argwhere(np.ones(img.shape, dtype=bool))
+        voxel_centers = vc._get_voxel_center_coords(grid, idx)
+        lo = np.ascontiguousarray(voxel_centers - res / 2)
+        hi = np.ascontiguousarray(voxel_centers + res / 2)
+        n = len(idx)
+        single = _kernels.sphere_box_overlaps_A3(
+            np.ascontiguousarray(np.tile(center, (n, 1))), np.full(n, r), lo, hi)
+        ball = FOUR_THIRDS_PI * r**3
+        np.testing.assert_allclose(img.ravel(), single / ball, rtol=0,
+                                   atol=1e-12 + 1e-14 * res**3 / ball)
