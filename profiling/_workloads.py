@@ -62,8 +62,8 @@ def centres(atoms: pd.DataFrame, n: int) -> np.ndarray:
     return atoms[["x", "y", "z"]].to_numpy()[index]
 
 
-def median_ms_per_image(fn, n_images: int, repeats: int = 3, warmup: bool = True) -> float:
-    """Median over ``repeats`` runs of ``fn()`` (which makes ``n_images``), in ms per image."""
+def median_seconds(fn, repeats: int = 3, warmup: bool = True) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
     if warmup:
         fn()
     times = []
@@ -71,4 +71,17 @@ def median_ms_per_image(fn, n_images: int, repeats: int = 3, warmup: bool = True
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) / n_images * 1e3
+    return statistics.median(times)
+
+
+def median_ms_per_image(fn, n_images: int, repeats: int = 3, warmup: bool = True) -> float:
+    """Median over ``repeats`` runs of ``fn()`` (which makes ``n_images``), in ms per image."""
+    return median_seconds(fn, repeats, warmup) / n_images * 1e3
+
+
+def image_params(workload: Workload, centers):
+    """One voxelize_cy ImageParams per centre for ``workload``."""
+    import voxelize_cy as vc
+
+    return [vc.ImageParams(vc.Grid(workload.length_voxels, workload.resolution_A, c),
+                           CHANNELS, workload.radius_A) for c in centers]

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from _workloads import SHARED, require_shared
+from _workloads import SHARED, median_seconds, require_shared
 
 import voxelize_cy as vc
 
@@ -49,16 +47,6 @@ def atoms_with_pdbecif(path: Path) -> pd.DataFrame:
         "occupancy": np.asarray(site["occupancy"], dtype=float)[keep],
     })
     return frame
-
-
-def median_seconds(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv=None):

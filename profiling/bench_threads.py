@@ -19,26 +19,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import statistics
 import threading
-import time
 
 import numpy as np
 
-from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg
+from _workloads import CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_seconds
 
 import voxelize_cy as vc
 from voxelize_cy import _kernels
-
-
-def timed(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv=None):
@@ -50,8 +38,7 @@ def main(argv=None):
 
     atoms = load_1qjg()
     w = WORKLOADS["seed"]
-    params = [vc.ImageParams(vc.Grid(w.length_voxels, w.resolution_A, c), CHANNELS, w.radius_A)
-              for c in centres(atoms, args.images)]
+    params = image_params(w, centres(atoms, args.images))
     n_total = args.images * args.rounds
     print(f"seed workload, {args.images} images x {args.rounds} rounds per run, "
           f"median of {args.repeats}; OpenMP {'on' if _kernels.OPENMP else 'off'}, "
@@ -67,8 +54,8 @@ def main(argv=None):
                 vc.images_from_atoms(atoms, params, num_threads=threads, dtype=dtype, out=out)
         return run
 
-    t1 = timed(batch(1), args.repeats)
-    t2 = timed(batch(2), args.repeats)
+    t1 = median_seconds(batch(1), args.repeats)
+    t2 = median_seconds(batch(2), args.repeats)
     rows.append(("images_from_atoms, 1 thread", t1, None))
     rows.append(("images_from_atoms, 2 threads", t2, t1 / t2))
 
@@ -88,17 +75,17 @@ def main(argv=None):
                 t.join()
         return run
 
-    s1 = timed(lambda: singles(params), args.repeats)
-    s2 = timed(python_threads(2), args.repeats)
+    s1 = median_seconds(lambda: singles(params), args.repeats)
+    s2 = median_seconds(python_threads(2), args.repeats)
     rows.append(("image_from_atoms, 1 Python thread", s1, None))
     rows.append(("image_from_atoms, 2 Python threads", s2, s1 / s2))
 
-    f64 = timed(lambda: singles(params, np.float64), args.repeats)
-    f32 = timed(lambda: singles(params, np.float32), args.repeats)
+    f64 = median_seconds(lambda: singles(params, np.float64), args.repeats)
+    f32 = median_seconds(lambda: singles(params, np.float32), args.repeats)
     rows.append(("image_from_atoms float64, 1 thread", f64, None))
     rows.append(("image_from_atoms float32, 1 thread", f32, f64 / f32))
-    b64 = timed(batch(1, np.float64), args.repeats)
-    b32 = timed(batch(1, np.float32), args.repeats)
+    b64 = median_seconds(batch(1, np.float64), args.repeats)
+    b32 = median_seconds(batch(1, np.float32), args.repeats)
     rows.append(("images_from_atoms float64, 1 thread", b64, None))
     rows.append(("images_from_atoms float32, 1 thread", b32, b64 / b32))
 

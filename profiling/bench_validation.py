@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg
+from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 import voxelize_cy as vc
 from voxelize_cy import voxelize
@@ -31,8 +31,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     atoms = load_1qjg()
     w = WORKLOADS["seed"]
-    params = [vc.ImageParams(vc.Grid(w.length_voxels, w.resolution_A, c), CHANNELS, w.radius_A)
-              for c in centres(atoms, args.images)]
+    params = image_params(w, centres(atoms, args.images))
     cache = {}
 
     def run():

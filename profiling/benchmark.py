@@ -31,15 +31,11 @@ import time
 
 import numpy as np
 
-from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg, median_ms_per_image
+from _workloads import (CHANNELS, WORKLOADS, centres, image_params, load_1qjg,
+                        median_ms_per_image)
 
 import voxelize_cy as vc
 from voxelize_cy import _kernels
-
-
-def params_for(workload, centers):
-    return [vc.ImageParams(vc.Grid(workload.length_voxels, workload.resolution_A, c),
-                           CHANNELS, workload.radius_A) for c in centers]
 
 
 def bench_voxelize_cy(atoms, params, repeats):
@@ -181,7 +177,7 @@ def main(argv=None):
     results = {"build": info, "threads": _kernels.max_threads(), "workloads": {}}
     for name in args.workloads:
         w = WORKLOADS[name]
-        all_params = params_for(w, centres(atoms, args.images))
+        all_params = image_params(w, centres(atoms, args.images))
         slow_params = all_params[: args.slow_images]
         row = {"images": args.images}
         start = time.perf_counter()

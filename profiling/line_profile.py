@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg
+from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 REBUILD = (
     "This voxelize_cy build has no line tracing, so line_profiler cannot see inside "
@@ -54,8 +54,7 @@ def main(argv=None):
 
     atoms = load_1qjg()
     w = WORKLOADS["seed"]
-    params = [vc.ImageParams(vc.Grid(w.length_voxels, w.resolution_A, c), CHANNELS, w.radius_A)
-              for c in centres(atoms, args.images)]
+    params = image_params(w, centres(atoms, args.images))
 
     profiler = LineProfiler()
     # Cython kernels (binding=True cyfunctions, traced line by line).  A fused

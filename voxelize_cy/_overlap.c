@@ -70,22 +70,43 @@ double vcy_unit_cap_quarter(double a)
     return VCY_PI * h * h * (2.0 + a) / 12.0;
 }
 
-/* W(a, b, 0), a, b in [0, 1): the corner volume with one plane through the
- * centre.  Two vertices sit on z = 0 with right angles, so the area of S is
- * alpha_ab - a phi_a - b phi_b and the z moment drops out. */
+static inline void empty_pair(vcy_pair *out)
+{
+    out->w = out->z = out->alpha = out->phi_p = out->phi_q = 0.0;
+}
+
+/* W(p, q, 0), p, q in [0, 1], with the angles of its spherical boundary, which
+ * the corner term W(p, q, r) of the same corner reuses.  One plane passes
+ * through the centre, so two vertices sit on z = 0 with right angles: the area
+ * of S is alpha - p phi_p - q phi_q and the z moment drops out. */
+static inline void pair_terms(double p, double q, vcy_pair *out)
+{
+    const double free2 = 1.0 - p * p - q * q;
+    if (!(p < 1.0 && q < 1.0 && free2 > 0.0)) {
+        empty_pair(out);
+        return;
+    }
+    const double z = sqrt(free2);
+    const double alpha = atan2(z, p * q);
+    const double phi_p = atan2(z, q);
+    const double phi_q = atan2(z, p);
+    const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
+    const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
+    double w = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
+    w = (w > 0.0) ? w : 0.0;
+    out->w = (w < VCY_PI_6) ? w : VCY_PI_6;
+    out->z = z;
+    out->alpha = alpha;
+    out->phi_p = phi_p;
+    out->phi_q = phi_q;
+}
+
+/* W(a, b, 0) alone. */
 static inline double corner_two_planes(double a, double b)
 {
-    const double free2 = 1.0 - a * a - b * b;
-    if (!(free2 > 0.0)) return 0.0;
-    const double zab = sqrt(free2);
-    const double alpha_ab = atan2(zab, a * b);
-    const double phi_a = atan2(zab, b);
-    const double phi_b = atan2(zab, a);
-    const double mx = 0.5 * ((1.0 - a * a) * phi_a - b * zab);
-    const double my = 0.5 * ((1.0 - b * b) * phi_b - a * zab);
-    const double w = (alpha_ab - a * phi_a - b * phi_b - a * mx - b * my) / 3.0;
-    if (!(w > 0.0)) return 0.0;
-    return (w < VCY_PI_6) ? w : VCY_PI_6;
+    vcy_pair pair;
+    pair_terms(a, b, &pair);
+    return pair.w;
 }
 
 double vcy_unit_corner(double a, double b, double c)
@@ -219,35 +240,6 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
     double upper = (box < ball) ? box : ball;
     if (!(v > 0.0)) return 0.0;
     return (v < upper) ? v : upper;
-}
-
-static inline void empty_pair(vcy_pair *out)
-{
-    out->w = out->z = out->alpha = out->phi_p = out->phi_q = 0.0;
-}
-
-/* W(p, q, 0) with the angles that W(p, q, r) reuses (see corner_two_planes);
- * p, q in [0, 1]. */
-static inline void pair_terms(double p, double q, vcy_pair *out)
-{
-    const double free2 = 1.0 - p * p - q * q;
-    if (!(p < 1.0 && q < 1.0 && free2 > 0.0)) {
-        empty_pair(out);
-        return;
-    }
-    const double z = sqrt(free2);
-    const double alpha = atan2(z, p * q);
-    const double phi_p = atan2(z, q);
-    const double phi_q = atan2(z, p);
-    const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
-    const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
-    double w = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
-    w = (w > 0.0) ? w : 0.0;
-    out->w = (w < VCY_PI_6) ? w : VCY_PI_6;
-    out->z = z;
-    out->alpha = alpha;
-    out->phi_p = phi_p;
-    out->phi_q = phi_q;
 }
 
 void vcy_unit_pair(double p, double q, vcy_pair *out)
