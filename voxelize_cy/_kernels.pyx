@@ -177,7 +177,7 @@ cdef inline bint axis_bounds(double c, double r, int axis, const GridSpec *g,
     return True
 
 
-cdef inline void axis_planes(double c, double r, int axis, int lo, int n,
+cdef inline void axis_planes(double c, double r, double inv_r, int axis, int lo, int n,
                              const GridSpec *g, double *u, double *far2) noexcept nogil:
     """Voxel corner planes along one axis, in units of r from the atom centre.
 
@@ -191,10 +191,12 @@ cdef inline void axis_planes(double c, double r, int axis, int lo, int n,
     for m in range(n + 1):
         if m < n:
             voxel_center = g.center[axis] + ((lo + m) - g.offset) * g.resolution
-            t = ((voxel_center - g.half_resolution) - c) / r
+            t = (voxel_center - g.half_resolution) - c
         else:
             voxel_center = g.center[axis] + ((lo + n - 1) - g.offset) * g.resolution
-            t = ((voxel_center + g.half_resolution) - c) / r
+            t = (voxel_center + g.half_resolution) - c
+        # inv_r is 0 when 1/r would overflow (r below ~1e-308): divide then.
+        t = t * inv_r if inv_r != 0 else t / r
         if m > 0:
             far2[m - 1] = t_prev * t_prev if t_prev * t_prev > t * t else t * t
         t_prev = t
@@ -233,9 +235,12 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
     cdef vcy_pair *p_xz = p_yz + m1 * m1
     cdef double *q_tmp
 
-    axis_planes(cx, r, 0, lo_x, nx, g, ux, fx)
-    axis_planes(cy, r, 1, lo_y, ny, g, uy, fy)
-    axis_planes(cz, r, 2, lo_z, nz, g, uz, fz)
+    cdef double inv_r = 1.0 / r
+    if not (inv_r < 1.7976931348623157e308):
+        inv_r = 0  # overflow: axis_planes divides instead
+    axis_planes(cx, r, inv_r, 0, lo_x, nx, g, ux, fx)
+    axis_planes(cy, r, inv_r, 1, lo_y, ny, g, uy, fy)
+    axis_planes(cz, r, inv_r, 2, lo_z, nz, g, uz, fz)
 
     # Fraction of the ball in a voxel that lies wholly inside it, and the cap on
     # any voxel's fraction (the smaller of the ball and the voxel).
