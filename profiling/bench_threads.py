@@ -11,6 +11,12 @@ Each figure is the median of ``--repeats`` runs after a warm-up; the images are
 repeated ``--rounds`` times per run so that a run lasts long enough (~0.3 s)
 for thread start-up and scheduling noise not to dominate.
 
+numpy's OpenBLAS thread pool is limited to one thread (``OPENBLAS_NUM_THREADS=1``,
+unless already set): voxelize_cy never calls BLAS, but on a 2-core machine the
+pool's idle worker threads compete with the threads being measured and make
+the Python-thread figure swing between 1.4x and 1.8x from run to run.  Thread
+based data loaders want the same setting (or threadpoolctl).
+
 Usage::
 
     python profiling/bench_threads.py [--images 256] [--rounds 8] [--repeats 5]
@@ -18,15 +24,20 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import threading
+import os
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 
-from _workloads import CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_seconds
+import argparse  # noqa: E402
+import threading  # noqa: E402
 
-import voxelize_cy as vc
-from voxelize_cy import _kernels
+import numpy as np  # noqa: E402
+
+from _workloads import (  # noqa: E402
+    CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_seconds)
+
+import voxelize_cy as vc  # noqa: E402
+from voxelize_cy import _kernels  # noqa: E402
 
 
 def main(argv=None):
@@ -42,7 +53,8 @@ def main(argv=None):
     n_total = args.images * args.rounds
     print(f"seed workload, {args.images} images x {args.rounds} rounds per run, "
           f"median of {args.repeats}; OpenMP {'on' if _kernels.OPENMP else 'off'}, "
-          f"{_kernels.num_procs()} processors\n")
+          f"{_kernels.num_procs()} processors, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}\n")
 
     rows = []
 
