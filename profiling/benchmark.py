@@ -22,20 +22,25 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
-import sys
-import time
 
-import numpy as np
+# numpy's OpenBLAS pool is never used here, but its idle workers compete for the
+# cores of a small machine; one thread keeps the timings steady (all peers alike).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from _workloads import (CHANNELS, WORKLOADS, centres, image_params, load_1qjg,
-                        median_ms_per_image)
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
-import voxelize_cy as vc
-from voxelize_cy import _kernels
+import numpy as np  # noqa: E402
+
+from _workloads import (  # noqa: E402
+    CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_ms_per_image)
+
+import voxelize_cy as vc  # noqa: E402
+from voxelize_cy import _kernels  # noqa: E402
 
 
 def bench_voxelize_cy(atoms, params, repeats):
