@@ -8,13 +8,15 @@ their occupancies.
 
 mmCIF is read as a CIF table (gemmi's C++ parser), and the ``_atom_site``
 columns go straight into numpy arrays: no Python loop over atoms.  PDB files
-are read with ``gemmi.read_structure`` and turned into the same table.
+are read with gemmi as a structure and turned into the same table.  Gzipped
+files are inflated by Python's zlib and handed to gemmi from memory.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 from typing import Optional, Union
 
@@ -90,14 +92,21 @@ def atoms_from_file(
 
     kind = _file_kind(path)
     try:
+        # Gzipped files are inflated with Python's zlib and parsed from memory:
+        # about twice as fast as letting gemmi read the .gz itself.
+        data = gzip.decompress(path.read_bytes()) if _is_gzipped(path) else None
         if kind == "cif":
-            block = gemmi.cif.read(str(path)).sole_block()
+            document = gemmi.cif.read_string(data) if data is not None else gemmi.cif.read(str(path))
+            block = document.sole_block()
         else:
-            structure = gemmi.read_structure(str(path), merge_chain_parts=False)
+            if data is not None:
+                structure = gemmi.read_pdb_string(data)
+            else:
+                structure = gemmi.read_structure(str(path), merge_chain_parts=False)
             if len(structure) == 0:
                 raise ValueError("no models")
             block = structure.make_mmcif_block()
-    except (RuntimeError, ValueError, OSError, EOFError) as err:
+    except (RuntimeError, ValueError, OSError, EOFError, zlib.error) as err:
         raise ValueError(f"cannot read {path} as {kind.upper()}: {err}") from None
 
     table = block.find("_atom_site.", _ATOM_SITE_COLUMNS)
@@ -168,6 +177,12 @@ def _float_array(column):
 
 def _natural(text):
     return (0, int(text)) if text.isdigit() else (1, text)
+
+
+def _is_gzipped(path: Path) -> bool:
+    """True when the file starts with the gzip magic bytes."""
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
 
 
 def _file_kind(path: Path) -> str:
