@@ -25,7 +25,7 @@ cimport cython
 from cython.parallel cimport prange
 from libc.math cimport rint
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcmp, memset
+from libc.string cimport memcmp, memcpy, memset
 
 cimport numpy as cnp
 
@@ -112,10 +112,10 @@ def num_procs():
 
 cdef inline Py_ssize_t work_doubles(int length) noexcept nogil:
     """Scratch doubles one image needs: per-axis planes, caps and far distances,
-    the (y, z) pair table, two Q planes and an (x, z) pair row."""
+    the (y, z) pair table, three Q planes and an (x, z) pair row."""
     cdef Py_ssize_t m = length + 1
     cdef Py_ssize_t pair = sizeof(vcy_pair) // sizeof(double) + 1
-    return 8 * m + 2 * m * m + pair * (m * m + m)
+    return 8 * m + 3 * m * m + pair * (m * m + m)
 
 
 cdef void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
@@ -231,7 +231,8 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
     cdef double *cap_z = cap_y + m1
     cdef double *q_lo = cap_z + m1
     cdef double *q_hi = q_lo + m1 * m1
-    cdef vcy_pair *p_yz = <vcy_pair *>(q_hi + m1 * m1)
+    cdef double *q_first = q_hi + m1 * m1
+    cdef vcy_pair *p_yz = <vcy_pair *>(q_first + m1 * m1)
     cdef vcy_pair *p_xz = p_yz + m1 * m1
     cdef double *q_tmp
 
@@ -250,8 +251,14 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
     cdef double inv_ball = 1.0 / VCY_UNIT_BALL_VOLUME
 
     cdef double max_fy = 0, max_fz = 0
-    cdef int i, j, k, plane_lo = -1, plane_hi = -1
+    cdef int i, j, k, t, plane_lo = -1, plane_hi = -1
     cdef bint tables_ready = False
+    # When the block's first and last x planes both lie beyond the ball
+    # (u = -1 and +1, the usual case for small atoms), Q on the last plane is
+    # exactly minus Q on the first: keep the first and negate it.
+    cdef bint mirror = nx >= 2 and ux[0] == -1.0 and ux[nx] == 1.0
+    cdef bint first_saved = False
+    cdef int plane_size = ny1 * nz1
     for j in range(ny):
         if fy[j] > max_fy:
             max_fy = fy[j]
@@ -292,7 +299,14 @@ cdef void add_atom(real_t *img, const GridSpec *g, double cx, double cy, double 
         elif plane_lo != i:
             vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_lo, p_xz)
             plane_lo = i
-        vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_hi, p_xz)
+            if mirror and i == 0:
+                memcpy(q_first, q_lo, plane_size * sizeof(double))
+                first_saved = True
+        if first_saved and i + 1 == nx:
+            for t in range(plane_size):
+                q_hi[t] = -q_first[t]
+        else:
+            vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_hi, p_xz)
         plane_hi = i + 1
 
         for j in range(ny):
