@@ -22,7 +22,7 @@ validation with readable messages is the Python layer's job
 """
 
 cimport cython
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.math cimport rint
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy, memset
@@ -363,22 +363,18 @@ cdef int add_selected_atoms(real_t *img, const GridSpec *g, const AtomArrays *at
 
 
 cdef int fill_one_image(real_t *img, Py_ssize_t img_size, const GridSpec *g,
-                        const AtomArrays *atoms, Py_ssize_t *bad_row) noexcept nogil:
-    """Zero ``img`` and voxelize ``atoms`` into it (the batch's per-image work)."""
+                        const AtomArrays *atoms, Py_ssize_t *selected, double *work,
+                        Py_ssize_t *bad_row) noexcept nogil:
+    """Zero ``img`` and voxelize ``atoms`` into it (the batch's per-image work).
+
+    ``selected`` (room for every row) and ``work`` (``work_doubles``) are the
+    calling thread's scratch buffers, reused from image to image.
+    """
     memset(img, 0, img_size * sizeof(real_t))
     if atoms.n == 0:
         return IMAGE_OK
-    cdef Py_ssize_t *selected = <Py_ssize_t *>malloc(atoms.n * sizeof(Py_ssize_t))
-    cdef double *work = <double *>malloc(work_doubles(g.length) * sizeof(double))
-    cdef int status
-    if selected == NULL or work == NULL:
-        status = IMAGE_NO_MEMORY
-    else:
-        status = add_selected_atoms(img, g, atoms, selected,
-                                    select_atoms(atoms, g, selected), work, bad_row)
-    free(selected)
-    free(work)
-    return status
+    return add_selected_atoms(img, g, atoms, selected, select_atoms(atoms, g, selected),
+                              work, bad_row)
 
 
 def check_atom_rows(const double[::1] x, const double[::1] y, const double[::1] z,
@@ -603,6 +599,9 @@ def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_o
     cdef AtomArrays *atom_sets = <AtomArrays *>malloc(max(n_tables, 1) * sizeof(AtomArrays))
     cdef GridSpec *grids = <GridSpec *>malloc(n_images * sizeof(GridSpec))
     cdef Py_ssize_t img_size = <Py_ssize_t>n_channels * length * length * length
+    cdef Py_ssize_t max_rows = 0
+    cdef Py_ssize_t *selected
+    cdef double *work
     try:
         if atom_sets == NULL or grids == NULL:
             raise MemoryError("no memory for the batch descriptors")
@@ -615,11 +614,23 @@ def fill_images(real_t[:, :, :, :, ::1] out, list tables, const int[::1] table_o
                 raise IndexError(f"image {b}: table index {table_of_image[b]} out of range")
             fill_grid_spec(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
                            resolutions_A[b], length, n_channels, max_radii_A[b])
+        for t in range(n_tables):
+            if atom_sets[t].n > max_rows:
+                max_rows = atom_sets[t].n
         # The tables' arrays stay referenced by ``tables`` for the whole loop.
-        for b in prange(n_images, nogil=True, schedule="dynamic", chunksize=1,
-                        num_threads=num_threads):
-            status[b] = fill_one_image(&out[b, 0, 0, 0, 0], img_size, &grids[b],
-                                       &atom_sets[table_of_image[b]], &bad_row[b])
+        # Each thread allocates its scratch buffers once and reuses them.
+        with nogil, parallel(num_threads=num_threads):
+            selected = <Py_ssize_t *>malloc((max_rows + 1) * sizeof(Py_ssize_t))
+            work = <double *>malloc(work_doubles(length) * sizeof(double))
+            for b in prange(n_images, schedule="dynamic", chunksize=1):
+                if selected == NULL or work == NULL:
+                    status[b] = IMAGE_NO_MEMORY
+                else:
+                    status[b] = fill_one_image(&out[b, 0, 0, 0, 0], img_size, &grids[b],
+                                               &atom_sets[table_of_image[b]], selected,
+                                               work, &bad_row[b])
+            free(selected)
+            free(work)
     finally:
         free(atom_sets)
         free(grids)

@@ -344,7 +344,9 @@ class _ResolvedParams:
     __slots__ = ("center", "resolution_A", "length_voxels", "channels", "radii",
                  "max_radius_A", "one_radius", "key")
 
-    def __init__(self, img_params):
+    def __init__(self, img_params, memo=None):
+        """Check ``img_params``; ``memo`` (a dict kept for one batch call) shares
+        the channel and radius checks between params that hold the same objects."""
         if not isinstance(img_params, ImageParams):
             raise TypeError(
                 f"img_params must be an ImageParams, got {type(img_params).__name__}"
@@ -359,6 +361,23 @@ class _ResolvedParams:
         self.length_voxels = int(grid.length_voxels)
 
         channels = img_params.channels
+        radii = img_params.element_radii_A
+        shared = None
+        if memo is not None:
+            memo_key = (id(channels), id(radii))
+            shared = memo.get(memo_key)
+            # Both objects are held by the memo entry, so their ids cannot be reused.
+            if shared is not None and shared[0] is channels and shared[1] is radii:
+                (self.channels, self.radii, self.max_radius_A, self.one_radius,
+                 self.key) = shared[2]
+                return
+        self._check_channels_and_radii(channels, radii)
+        if memo is not None:
+            memo[memo_key] = (channels, radii, (self.channels, self.radii,
+                                                self.max_radius_A, self.one_radius,
+                                                self.key))
+
+    def _check_channels_and_radii(self, channels, radii):
         if isinstance(channels, str) or not isinstance(channels, Sequence):
             raise TypeError(
                 f"img_params.channels must be a list of regular expressions, got "
@@ -372,7 +391,6 @@ class _ResolvedParams:
                 raise TypeError(f"img_params.channels holds {pattern!r}; expected str patterns")
         self.channels = channels
 
-        radii = img_params.element_radii_A
         if isinstance(radii, numbers.Real) and not isinstance(radii, bool):
             self.radii = _check_radius(radii, "img_params.element_radii_A")
             self.max_radius_A = self.radii
@@ -933,11 +951,13 @@ def images_from_atoms(
     elif num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
 
-    # Parameters: each distinct object resolved once.
+    # Parameters: each distinct object resolved once; channel and radius
+    # checks once per distinct (channels, radii) objects.
     resolved_by_id = {}
+    memo = {}
     for p in params_list:
         if id(p) not in resolved_by_id:
-            resolved_by_id[id(p)] = _ResolvedParams(p)
+            resolved_by_id[id(p)] = _ResolvedParams(p, memo)
     first = resolved_by_id[id(params_list[0])]
     for i, p in enumerate(params_list):
         r = resolved_by_id[id(p)]
@@ -972,24 +992,26 @@ def images_from_atoms(
         encoded_by_id[id(table)] = (columns, codes, kinds)
     kernel_tables = []
     table_index = {}
-    table_of_image = np.empty(n_images, dtype=np.intc)
-    centers = np.empty((n_images, 3))
-    resolutions = np.empty(n_images)
-    max_radii = np.empty(n_images)
+    table_of_image = []
+    per_image = []
     for b in range(n_images):
         table = tables[b if len(tables) > 1 else 0]
         p = resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])]
         key = (id(table), p.key)
-        if key not in table_index:
+        index = table_index.get(key)
+        if index is None:
             columns, codes, kinds = encoded_by_id[id(table)]
             kind_radius, kind_channel = _kind_tables(kinds or [None], p, channel_cache)
-            table_index[key] = len(kernel_tables)
+            index = table_index[key] = len(kernel_tables)
             kernel_tables.append((columns.x, columns.y, columns.z, columns.occupancy,
                                   codes, kind_radius, kind_channel))
-        table_of_image[b] = table_index[key]
-        centers[b] = p.center
-        resolutions[b] = p.resolution_A
-        max_radii[b] = p.max_radius_A
+        table_of_image.append(index)
+        per_image.append((*p.center, p.resolution_A, p.max_radius_A))
+    table_of_image = np.array(table_of_image, dtype=np.intc)
+    per_image = np.array(per_image, dtype=np.float64).reshape(n_images, 5)
+    centers = np.ascontiguousarray(per_image[:, :3])
+    resolutions = np.ascontiguousarray(per_image[:, 3])
+    max_radii = np.ascontiguousarray(per_image[:, 4])
 
     status, bad_row = _kernels.fill_images(
         images, kernel_tables, table_of_image, centers, resolutions, max_radii,
