@@ -242,11 +242,6 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
     return (v < upper) ? v : upper;
 }
 
-void vcy_unit_pair(double p, double q, vcy_pair *out)
-{
-    pair_terms(clamp01(p), clamp01(q), out);
-}
-
 /* W(a, b, c) from the pair terms of (a, b), (a, c), (b, c): no new angles.
  * Each arc of the spherical triangle spans the difference of two pair-arc
  * angles (written as a sum minus pi/2), and the interior angles are the pair

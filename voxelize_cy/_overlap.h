@@ -65,7 +65,6 @@ double vcy_sphere_box_overlap_A3(double cx, double cy, double cz, double r,
  * spherical boundary, which the corner term W(p, q, r) of the same corner
  * reuses instead of computing new ones.
  *
- * vcy_unit_pair:       *out = the pair terms of (p, q).
  * vcy_unit_pair_table: pairs[j * nb + k] = the pair terms of (|ua[j]|, |ub[k]|).
  * vcy_unit_cdf_plane:  q[j * nz + k] = Q(ux, uy[j], uz[k]) for j < ny, k < nz,
  *     given cap_y[j] = W(|uy[j]|, 0, 0), cap_z[k] = W(|uz[k]|, 0, 0) and
@@ -79,7 +78,6 @@ typedef struct {
     double phi_q;  /* angle the arc on the plane y = q spans */
 } vcy_pair;
 
-void vcy_unit_pair(double p, double q, vcy_pair *out);
 void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
                          vcy_pair *pairs);
 void vcy_unit_cdf_plane(double ux,

@@ -17,7 +17,6 @@ cdef extern from "_overlap.h" nogil:
         double alpha
         double phi_p
         double phi_q
-    void vcy_unit_pair(double p, double q, vcy_pair *out)
     void vcy_unit_pair_table(const double *ua, int na, const double *ub, int nb,
                              vcy_pair *pairs)
     void vcy_unit_cdf_plane(double ux,

@@ -436,13 +436,11 @@ class _AtomColumns:
     __slots__ = ("x", "y", "z", "occupancy", "elements", "n")
 
     @classmethod
-    def from_table(cls, atoms, need_element=True):
-        if need_element:
-            fast = cls._from_plain_pandas(atoms)
-            if fast is not None:
-                return fast
+    def from_table(cls, atoms):
+        fast = cls._from_plain_pandas(atoms)
+        if fast is not None:
+            return fast
         self = cls.__new__(cls)
-        needed = ATOM_COLUMNS if need_element else _COORD_COLUMNS
         if hasattr(atoms, "columns") and hasattr(atoms, "__getitem__"):
             present = atoms.columns
             get = atoms.__getitem__
@@ -454,7 +452,7 @@ class _AtomColumns:
                 "atoms must be a pandas DataFrame, a polars DataFrame or a dict of "
                 f"equal-length arrays, got {type(atoms).__name__}"
             )
-        missing = [c for c in needed if c not in present]
+        missing = [c for c in ATOM_COLUMNS if c not in present]
         if missing:
             raise ValueError(
                 f"atoms is missing column(s) {missing}; need {list(ATOM_COLUMNS)}"
@@ -474,16 +472,13 @@ class _AtomColumns:
                 )
         self.x, self.y, self.z, self.occupancy = arrays
         self.n = n
-        if need_element:
-            elements = _column_values(get("element"))
-            if elements.ndim != 1 or elements.shape[0] != n:
-                raise ValueError(
-                    f"atoms columns differ in length: 'x' has {n} rows, 'element' has "
-                    f"{elements.shape[0] if elements.ndim else 'a scalar'}"
-                )
-            self.elements = elements
-        else:
-            self.elements = None
+        elements = _column_values(get("element"))
+        if elements.ndim != 1 or elements.shape[0] != n:
+            raise ValueError(
+                f"atoms columns differ in length: 'x' has {n} rows, 'element' has "
+                f"{elements.shape[0] if elements.ndim else 'a scalar'}"
+            )
+        self.elements = elements
         return self
 
     @classmethod
