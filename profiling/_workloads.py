@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
+#: Reference structures, copied into the repository (tests/data/README.md).
+STRUCTURES = REPO_ROOT / "tests" / "data" / "structures"
 CHANNELS = ["C", "N", "O", ".*"]
 
 # The pure-Python original algorithm lives with the tests (it needs `overlap`).
@@ -41,18 +42,11 @@ WORKLOADS = {
 }
 
 
-def require_shared():
-    """Exit with a message when ../shared is not beside the repository."""
-    if not (SHARED / "structures").exists():
-        sys.exit(f"{SHARED} not found: the benchmarks need ../shared/structures beside the repo")
-
-
 def load_1qjg() -> pd.DataFrame:
     """1qjg, first model, every atom, as the original's atom table."""
-    require_shared()
     from voxelize_cy import atoms_from_file
 
-    return atoms_from_file(SHARED / "structures" / "1qjg.cif.gz")[
+    return atoms_from_file(STRUCTURES / "1qjg.cif.gz")[
         ["element", "x", "y", "z", "occupancy"]]
 
 

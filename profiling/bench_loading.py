@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _workloads import SHARED, median_seconds, require_shared
+from _workloads import STRUCTURES, median_seconds
 
 import voxelize_cy as vc
 
@@ -54,7 +54,6 @@ def main(argv=None):
     parser.add_argument("--structures", nargs="+", default=["1qjg", "3v4i"])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    require_shared()
     try:
         import pdbecif  # noqa: F401
     except ImportError:
@@ -63,7 +62,7 @@ def main(argv=None):
     print("| structure | atoms | pdbecif (ms) | atoms_from_file (ms) | speed-up |")
     print("|---|---|---|---|---|")
     for name in args.structures:
-        path = SHARED / "structures" / f"{name}.cif.gz"
+        path = STRUCTURES / f"{name}.cif.gz"
         ours = vc.atoms_from_file(path)
         theirs = atoms_with_pdbecif(path)
         for column in ours.columns:

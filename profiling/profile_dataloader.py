@@ -2,7 +2,7 @@
 
 The loop is what the seed's training run did per item: take a structure, pick
 an image centre on one of its atoms, make the image.  64 images from the six
-real structures of ../shared/structures (loaded once, as a loader with a
+real structures of tests/data/structures (loaded once, as a loader with a
 structure cache would), seed parameters (15 voxels of 1 Å, radius 0.5 Å,
 channels C, N, O, '.*').  It runs twice under cProfile: with the pure-Python
 original ("before", tests/oracle_voxelize.py) and with voxelize_cy ("after"),
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from _workloads import CHANNELS, SHARED, require_shared
+from _workloads import CHANNELS, STRUCTURES
 
 import voxelize_cy as vc
 
@@ -83,11 +83,10 @@ def main(argv=None):
     parser.add_argument("--images", type=int, default=64)
     parser.add_argument("--rows", type=int, default=25, help="rows of each stats table")
     args = parser.parse_args(argv)
-    require_shared()
 
     import oracle_voxelize as original
 
-    structures = {name: vc.atoms_from_file(SHARED / "structures" / f"{name}.cif.gz")
+    structures = {name: vc.atoms_from_file(STRUCTURES / f"{name}.cif.gz")
                   for name in STRUCTURES}
 
     def original_params(center):

@@ -1,4 +1,4 @@
-"""Shared fixtures: the ../shared material (skipped when absent) and test options."""
+"""Shared fixtures: the reference data in tests/data and the test options."""
 
 import json
 import os
@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VOXELIZE_CY_SHARED", REPO_ROOT.parent / "shared"))
 TESTS_DIR = Path(__file__).resolve().parent
+#: Reference data copied from the project's shared material (see data/README.md).
+DATA = TESTS_DIR / "data"
+STRUCTURES = DATA / "structures"
 
 # Let tests import the pure-Python oracle next to them.
 if str(TESTS_DIR) not in sys.path:
@@ -35,25 +37,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_slow)
 
 
-def shared_path(*parts):
-    """Path inside ../shared, or skip the test when ../shared is absent."""
-    path = SHARED.joinpath(*parts)
+def data_path(*parts):
+    """Path inside tests/data; a missing file is an error, never a skip."""
+    path = DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not present (../shared is only beside the repo in CI/dev)")
+        raise FileNotFoundError(f"{path} is missing: tests/data is part of the repository")
     return path
 
 
 @pytest.fixture(scope="session")
 def spec_cases():
-    """The original's behaviour, case by case (../shared/spec/cases.json)."""
-    return json.loads(shared_path("spec", "cases.json").read_text())
+    """The original's behaviour, case by case (tests/data/spec/cases.json)."""
+    return json.loads(data_path("spec", "cases.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def golden():
     """(cases, npz) of the original's images for real structures."""
-    cases = json.loads(shared_path("golden", "cases.json").read_text())
-    npz = np.load(shared_path("golden", "golden.npz"))
+    cases = json.loads(data_path("golden", "cases.json").read_text())
+    npz = np.load(data_path("golden", "golden.npz"))
     return cases, npz
 
 

@@ -40,7 +40,6 @@ cd "$work"
 export LD_PRELOAD="$libasan"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export VOXELIZE_CY_SHARED="${VOXELIZE_CY_SHARED:-$root/../shared}"
 # From outside the source tree, so the installed (instrumented) build is imported.
 (cd / && python -c "
 import voxelize_cy

@@ -1,4 +1,4 @@
-"""Every case of ../shared/spec/cases.json: the original's behaviour, helper by helper."""
+"""Every case of tests/data/spec/cases.json: the original's behaviour, helper by helper."""
 
 import json
 import math
@@ -9,16 +9,13 @@ import pandas as pd
 import pytest
 
 import voxelize_cy as vc
-from conftest import SHARED
+from conftest import DATA
 
-CASES_PATH = SHARED / "spec" / "cases.json"
-SPEC = json.loads(CASES_PATH.read_text()) if CASES_PATH.exists() else None
+SPEC = json.loads((DATA / "spec" / "cases.json").read_text())
 
 
 def section(prefix):
     """The cases of the section whose key starts with ``prefix`` (pytest params)."""
-    if SPEC is None:
-        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared absent"))]
     keys = [k for k in SPEC if k.startswith(prefix)]
     assert len(keys) == 1, f"no unique section {prefix!r} in cases.json"
     return [pytest.param(c, id=f"{prefix}-{i}") for i, c in enumerate(SPEC[keys[0]])]

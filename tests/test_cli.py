@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from conftest import SHARED
+from conftest import STRUCTURES
 
 PDB_TEXT = """\
 ATOM      1  N   ALA A   1       0.104   0.134  -0.504  1.00  0.00           N
@@ -157,9 +157,7 @@ def test_png_without_matplotlib_is_a_clear_error(tmp_path, pdb_file):
 
 
 def test_real_structure_through_the_cli(tmp_path):
-    path = SHARED / "structures" / "1aa5.cif.gz"
-    if not path.exists():
-        pytest.skip("../shared absent")
+    path = STRUCTURES / "1aa5.cif.gz"
     result = run("image", path, "--center", 0.779, 0.442, 9.89, "-o", tmp_path / "a.npy",
                  "--length", 15, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""The original's images for six real structures, reproduced to 1e-10 (../shared/golden)."""
+"""The original's images for six real structures, reproduced to 1e-10 (tests/data/golden)."""
 
 import json
 
@@ -6,13 +6,10 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from conftest import SHARED, golden_atoms
+from conftest import DATA, golden_atoms
 
-GOLDEN_CASES = SHARED / "golden" / "cases.json"
-CASES = json.loads(GOLDEN_CASES.read_text()) if GOLDEN_CASES.exists() else []
-PARAMS = [pytest.param(c, id=c["id"]) for c in CASES] or [
-    pytest.param(None, marks=pytest.mark.skip(reason="../shared/golden absent"))
-]
+CASES = json.loads((DATA / "golden" / "cases.json").read_text())
+PARAMS = [pytest.param(c, id=c["id"]) for c in CASES]
 
 
 def params_of(case):

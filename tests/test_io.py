@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from conftest import SHARED
+from conftest import STRUCTURES as STRUCTURE_DIR
 
 STRUCTURES = ["1qjg", "3v4i", "171l", "1aa5", "4rek", "2ypi"]
 
@@ -77,9 +77,7 @@ def gzipped(path):
 @pytest.mark.parametrize("structure", STRUCTURES)
 def test_real_structures_match_the_originals_atoms(structure, golden):
     _, npz = golden
-    path = SHARED / "structures" / f"{structure}.cif.gz"
-    if not path.exists():
-        pytest.skip(f"{path} absent")
+    path = STRUCTURE_DIR / f"{structure}.cif.gz"
     atoms = vc.atoms_from_file(path)
     assert list(atoms.columns) == ["monomer", "element", "x", "y", "z", "occupancy"]
     for column in ("x", "y", "z", "occupancy"):

@@ -1,0 +1,22 @@
+"""tests/data is a byte-for-byte copy of the shared reference data (see its README)."""
+
+import hashlib
+import re
+
+from conftest import DATA
+
+
+def listed_checksums():
+    text = (DATA / "README.md").read_text()
+    return dict((path, digest) for digest, path in
+                re.findall(r"^([0-9a-f]{64})  (\S+)$", text, flags=re.M))
+
+
+def test_every_reference_file_is_listed_with_its_checksum():
+    listed = listed_checksums()
+    present = {str(p.relative_to(DATA)) for p in DATA.rglob("*")
+               if p.is_file() and p.name != "README.md"}
+    assert present == set(listed)
+    assert len(listed) == 9
+    for path, digest in listed.items():
+        assert hashlib.sha256((DATA / path).read_bytes()).hexdigest() == digest, path
