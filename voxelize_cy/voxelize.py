@@ -935,9 +935,8 @@ def images_from_atoms(
             f"entries; pass sequences of equal length, or one of either to broadcast"
         )
     dt = _check_dtype(dtype)
-    if channel_cache is None:
-        channel_cache = {}
-    elif not isinstance(channel_cache, dict):
+    user_cache = channel_cache is not None
+    if user_cache and not isinstance(channel_cache, dict):
         raise TypeError(f"channel_cache must be a dict, got {type(channel_cache).__name__}")
     if num_threads is None:
         num_threads = _kernels.max_threads()
@@ -954,6 +953,18 @@ def images_from_atoms(
         if id(p) not in resolved_by_id:
             resolved_by_id[id(p)] = _ResolvedParams(p, memo)
     first = resolved_by_id[id(params_list[0])]
+    # The element -> channel cache belongs to one channel list: a caller's
+    # cache cannot serve params whose lists differ, and without one each
+    # channel list gets its own.
+    channel_lists = {r.key[0] for r in resolved_by_id.values()}
+    if user_cache and len(channel_lists) > 1:
+        raise ValueError(
+            f"channel_cache maps elements to the channels of one channel list, but "
+            f"img_params holds {len(channel_lists)} different channel lists "
+            f"(e.g. {list(sorted(channel_lists))[0]} and {list(sorted(channel_lists))[1]}); "
+            f"pass channel_cache=None, or one batch per channel list"
+        )
+    caches = {lst: channel_cache if user_cache else {} for lst in channel_lists}
     for i, p in enumerate(params_list):
         r = resolved_by_id[id(p)]
         if r.n_channels != first.n_channels or r.length_voxels != first.length_voxels:
@@ -996,7 +1007,7 @@ def images_from_atoms(
         index = table_index.get(key)
         if index is None:
             columns, codes, kinds = encoded_by_id[id(table)]
-            kind_radius, kind_channel = _kind_tables(kinds or [None], p, channel_cache)
+            kind_radius, kind_channel = _kind_tables(kinds or [None], p, caches[p.key[0]])
             index = table_index[key] = len(kernel_tables)
             kernel_tables.append((columns.x, columns.y, columns.z, columns.occupancy,
                                   codes, kind_radius, kind_channel))
@@ -1021,6 +1032,7 @@ def images_from_atoms(
         _raise_for_row(
             int(status[b]), row, columns.elements[row] if row >= 0 else None,
             resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])],
-            channel_cache, where=f"image {b}: " if n_images > 1 else "",
+            caches[resolved_by_id[id(params_list[b if len(params_list) > 1 else 0])].key[0]],
+            where=f"image {b}: " if n_images > 1 else "",
         )
     return images
