@@ -28,6 +28,7 @@ import sys
 import tempfile
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy
 from Cython.Build import cythonize
@@ -142,23 +143,37 @@ def _extensions():
         link_args = ["-fsanitize=address,undefined"]
         macros += [("VOXELIZE_CY_DEBUG", "1")]
 
-    kernels = Extension(
-        "voxelize_cy._kernels",
-        sources=["voxelize_cy/_kernels.pyx", "voxelize_cy/_overlap.c"],
-        depends=[
-            "voxelize_cy/_overlap.h",
-            "voxelize_cy/_overlap.pxd",
-            "voxelize_cy/_openmp_helpers.h",
-            "voxelize_cy/_validate.h",
-        ],
-        include_dirs=["voxelize_cy", numpy.get_include()],
-        define_macros=macros,
-        extra_compile_args=compile_args,
-        extra_link_args=link_args,
-        libraries=[] if sys.platform == "win32" else ["m"],
-    )
+    # One extension per .pyx; the C overlap routine is compiled into the
+    # modules that call it.  Cross-module calls go through the .pxd files.
+    modules = {
+        "_strings": [],
+        "_kinds": [],
+        "_select": [],
+        "_sources": [],
+        "_draw": ["voxelize_cy/_overlap.c"],
+        "_kernels": ["voxelize_cy/_overlap.c"],
+    }
+    headers = [
+        "voxelize_cy/_overlap.h",
+        "voxelize_cy/_arrow_c.h",
+        "voxelize_cy/_openmp_helpers.h",
+        "voxelize_cy/_scan.h",
+    ]
+    extensions = [
+        Extension(
+            f"voxelize_cy.{name}",
+            sources=[f"voxelize_cy/{name}.pyx", *c_sources],
+            depends=headers + [str(p) for p in Path("voxelize_cy").glob("*.pxd")],
+            include_dirs=["voxelize_cy", numpy.get_include()],
+            define_macros=list(macros),
+            extra_compile_args=list(compile_args),
+            extra_link_args=list(link_args),
+            libraries=[] if sys.platform == "win32" else ["m"],
+        )
+        for name, c_sources in modules.items()
+    ]
     return cythonize(
-        [kernels],
+        extensions,
         compiler_directives=directives,
         # The generated .c depends on the build switches: always regenerate.
         force=True,

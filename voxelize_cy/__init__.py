@@ -6,14 +6,18 @@ the import line and keep the same names, signatures and numbers::
     from voxelize_cy import image_from_atoms, ImageParams, Grid
 
 Additions: ``images_from_atoms`` (batches on all cores, float32, caller
-buffers), ``atoms_from_file`` (mmCIF/PDB via gemmi), ``example_atoms`` and the
-``voxelize-cy`` command line.
+buffers), rigid frames (``frame=``, ``random_frame``), ``atoms_from_file``
+(mmCIF/PDB via gemmi, and a binary structure cache), ``example_atoms`` and
+the ``voxelize-cy`` command line.
 """
 
-from voxelize_cy._kernels import DEBUG as _DEBUG
-from voxelize_cy._kernels import LINETRACE as _LINETRACE
-from voxelize_cy._kernels import OPENMP as _OPENMP
-from voxelize_cy.voxelize import (
+__version__ = "0.2.0"
+
+from voxelize_cy._kernels import DEBUG as _DEBUG  # noqa: E402
+from voxelize_cy._kernels import LINETRACE as _LINETRACE  # noqa: E402
+from voxelize_cy._kernels import OPENMP as _OPENMP  # noqa: E402
+from voxelize_cy.frames import random_frame, transform_atoms  # noqa: E402
+from voxelize_cy.voxelize import (  # noqa: E402
     Atom,
     Cube,
     Grid,
@@ -37,8 +41,6 @@ from voxelize_cy.voxelize import (
     images_from_atoms,
 )
 
-__version__ = "0.1.0"
-
 from voxelize_cy.example import example_atoms  # noqa: E402
 from voxelize_cy.io import atoms_from_file  # noqa: E402
 
@@ -54,6 +56,8 @@ __all__ = [
     "example_atoms",
     "image_from_atoms",
     "images_from_atoms",
+    "random_frame",
+    "transform_atoms",
 ]
 
 

@@ -1,0 +1,61 @@
+# Drawing selected atoms into an image: the exact overlap of each atom's ball
+# with the voxels of its candidate block, turned into voxel values by a fill
+# rule and combined with what the voxel holds by an aggregation rule.
+#
+# Interface of _draw.pyx for the other kernel modules (cimport it).
+
+from libc.stdint cimport int32_t, int64_t
+
+from voxelize_cy._geometry cimport GridSpec, SelAtom
+
+
+# Status of one image, reported by the nogil kernels (0: done).
+cdef enum:
+    IMAGE_OK = 0
+    IMAGE_NO_CHANNEL = 1      # an atom's element matched no channel
+    IMAGE_NO_RADIUS = 2       # an atom's element has no radius
+    IMAGE_NO_MEMORY = 3       # scratch allocation failed
+    IMAGE_BAD_CHANNEL = 4     # a channel index outside [0, n_channels)
+    IMAGE_BAD_ROWS = 5        # a row failed the finite-coordinate/occupancy screen
+    IMAGE_BAD_CODE = 6        # an atom's kind outside [0, n_kinds)
+    IMAGE_NOT_STR = 7         # an atom's element is not a string (None, a number, ...)
+    IMAGE_BAD_RADIUS = 8      # a per-atom radius that is not a finite number > 0
+
+# Fill rules: what one atom puts in a voxel (times its occupancy).
+cdef enum:
+    FILL_FRACTION_ATOM = 0    # overlap / ball volume (the original)
+    FILL_OVERLAP_A3 = 1       # overlap volume, Å³
+    FILL_FRACTION_VOXEL = 2   # overlap / voxel volume
+
+# Aggregation rules: how that value meets the voxel's current value.
+cdef enum:
+    AGG_SUM = 0               # img += (dtype) value (the original)
+    AGG_MAX = 1               # img = max(img, (dtype) value)
+    AGG_SUM_WIDE = 2          # img = (dtype) ((double) img + value): a float32
+                              # image summed in double (macromol_voxelize)
+
+
+cdef struct AtomProps:
+    # Per kind (the atom's element): NaN radius when the element has none;
+    # channel -1 when no pattern matched, -2 when the element is not a str.
+    const double *kind_radius
+    const int *kind_channel
+    Py_ssize_t n_kinds
+    # Per storage position, overriding the kind tables when not NULL: a
+    # radius, and a list of channels (pos_ch[pos_ch_start[p]:pos_ch_start[p+1]]).
+    const double *pos_radius
+    const int64_t *pos_ch_start
+    const int32_t *pos_ch
+    Py_ssize_t n_pos
+
+
+cdef Py_ssize_t work_doubles(int length) noexcept nogil
+
+cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
+                     const SelAtom *atoms, Py_ssize_t n, Py_ssize_t *bad) noexcept nogil
+
+cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
+                     int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                     double *work) noexcept nogil
+
+cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil

@@ -1,0 +1,294 @@
+"""Drawing selected atoms into an image (nogil; see _draw.pxd for the interface).
+
+For each atom: the candidate voxel block (the original's index arithmetic),
+the voxel corner planes shared by neighbouring voxels, the signed cumulative
+volumes Q of the unit ball on those planes (``_overlap.c``), and per voxel the
+8-term difference of Q: the exact overlap.  A fill rule scales it into a
+voxel value and an aggregation rule combines that with the voxel.
+
+The default rules (fraction of the atom, summed) reproduce the original
+module bit for bit; the others are macromol_voxelize's.  Every index is
+proven in range: the candidate block is clipped to [0, L), channels are
+checked against the image's channel count by ``check_atoms`` before
+``draw_atoms`` runs, and scratch space is sized by ``work_doubles``.
+"""
+
+from libc.math cimport isfinite
+from libc.string cimport memcpy
+
+from voxelize_cy._overlap cimport (
+    VCY_UNIT_BALL_VOLUME,
+    vcy_pair,
+    vcy_unit_cap_quarter,
+    vcy_unit_cdf_plane,
+    vcy_unit_pair_table,
+)
+from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
+
+ctypedef fused real_t:
+    float
+    double
+
+
+cdef Py_ssize_t work_doubles(int length) noexcept nogil:
+    """Scratch doubles one image needs: per-axis planes, caps and far distances,
+    the (y, z) pair table, three Q planes and an (x, z) pair row."""
+    cdef Py_ssize_t m = length + 1
+    cdef Py_ssize_t pair = sizeof(vcy_pair) // sizeof(double) + 1
+    return 8 * m + 3 * m * m + pair * (m * m + m)
+
+
+cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil:
+    """The atom's radius: per position when given, else its kind's."""
+    if props.pos_radius != NULL:
+        return props.pos_radius[atom.pos]
+    return props.kind_radius[atom.kind]
+
+
+cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
+                     const SelAtom *atoms, Py_ssize_t n, Py_ssize_t *bad) noexcept nogil:
+    """Every atom's kind, radius and channels valid?  The first failure, in
+    order, as a status (``bad[0]`` = its index in ``atoms``); radius before
+    channel, as the original looks them up."""
+    cdef Py_ssize_t a, t
+    cdef int kind, ch
+    cdef double r
+    cdef bint by_kind = props.pos_radius == NULL or props.pos_ch_start == NULL
+    for a in range(n):
+        bad[0] = a
+        kind = atoms[a].kind
+        if by_kind:
+            if not (0 <= kind < props.n_kinds):
+                return IMAGE_BAD_CODE
+            if props.kind_channel[kind] == -2:
+                return IMAGE_NOT_STR
+        if props.pos_radius != NULL:
+            if not (0 <= atoms[a].pos < props.n_pos):
+                return IMAGE_BAD_CODE
+            r = props.pos_radius[atoms[a].pos]
+            if not (isfinite(r) and (r > 0 or (r == 0 and fill != FILL_FRACTION_ATOM))):
+                return IMAGE_BAD_RADIUS
+        elif not (props.kind_radius[kind] > 0):
+            return IMAGE_NO_RADIUS
+        if props.pos_ch_start != NULL:
+            if not (0 <= atoms[a].pos < props.n_pos):
+                return IMAGE_BAD_CODE
+            for t in range(props.pos_ch_start[atoms[a].pos],
+                           props.pos_ch_start[atoms[a].pos + 1]):
+                if not (0 <= props.pos_ch[t] < g.n_channels):
+                    return IMAGE_BAD_CHANNEL
+        else:
+            ch = props.kind_channel[kind]
+            if ch < 0:
+                return IMAGE_NO_CHANNEL
+            if ch >= g.n_channels:
+                return IMAGE_BAD_CHANNEL
+    bad[0] = -1
+    return IMAGE_OK
+
+
+cdef inline void put(real_t *p, double v, int agg) noexcept nogil:
+    """Combine ``v`` with the voxel at ``p`` by the aggregation rule."""
+    cdef real_t cv
+    if agg == AGG_SUM:
+        p[0] += <real_t>v
+    elif agg == AGG_SUM_WIDE:
+        p[0] = <real_t>(<double>p[0] + v)
+    else:
+        cv = <real_t>v
+        if p[0] < cv:
+            p[0] = cv
+
+
+cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int32_t *channels,
+                         int n_channels, Py_ssize_t channel_size, double v,
+                         int agg) noexcept nogil:
+    cdef int t
+    for t in range(n_channels):
+        put(img + <Py_ssize_t>channels[t] * channel_size + voxel, v, agg)
+
+
+cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+                   double cy, double cz, double r, double weight, const int32_t *channels,
+                   int n_channels, double *work) noexcept nogil:
+    """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
+    cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
+    if not axis_bounds(cx, r, 0, g, &lo_x, &hi_x):
+        return
+    if not axis_bounds(cy, r, 1, g, &lo_y, &hi_y):
+        return
+    if not axis_bounds(cz, r, 2, g, &lo_z, &hi_z):
+        return
+
+    cdef int nx = hi_x - lo_x + 1, ny = hi_y - lo_y + 1, nz = hi_z - lo_z + 1
+    cdef int ny1 = ny + 1, nz1 = nz + 1
+    cdef Py_ssize_t m1 = g.length + 1
+    cdef double *ux = work
+    cdef double *uy = ux + m1
+    cdef double *uz = uy + m1
+    cdef double *fx = uz + m1
+    cdef double *fy = fx + m1
+    cdef double *fz = fy + m1
+    cdef double *cap_y = fz + m1
+    cdef double *cap_z = cap_y + m1
+    cdef double *q_lo = cap_z + m1
+    cdef double *q_hi = q_lo + m1 * m1
+    cdef double *q_first = q_hi + m1 * m1
+    cdef vcy_pair *p_yz = <vcy_pair *>(q_first + m1 * m1)
+    cdef vcy_pair *p_xz = p_yz + m1 * m1
+    cdef double *q_tmp
+
+    cdef double inv_r = 1.0 / r
+    if not (inv_r < 1.7976931348623157e308):
+        inv_r = 0  # overflow: axis_planes divides instead
+    axis_planes(cx, r, inv_r, 0, lo_x, nx, g, ux, fx)
+    axis_planes(cy, r, inv_r, 1, lo_y, ny, g, uy, fy)
+    axis_planes(cz, r, inv_r, 2, lo_z, nz, g, uz, fz)
+
+    # Unit-ball volumes (Q differences) become voxel values by ``scale``;
+    # ``inside`` is the value of a voxel wholly inside the ball and ``upper``
+    # caps any voxel's value (the smaller of the ball and the voxel).
+    cdef double s = g.resolution / r
+    cdef double inside, upper, scale, ball, r3
+    if fill == FILL_FRACTION_ATOM:
+        inside = s * s * s / VCY_UNIT_BALL_VOLUME
+        upper = inside if inside < 1.0 else 1.0
+        scale = 1.0 / VCY_UNIT_BALL_VOLUME
+    else:
+        r3 = r * r * r
+        if fill == FILL_OVERLAP_A3:
+            inside = g.resolution * g.resolution * g.resolution
+            scale = r3
+        else:
+            inside = 1.0
+            scale = r3 / (g.resolution * g.resolution * g.resolution)
+        ball = VCY_UNIT_BALL_VOLUME * scale
+        upper = inside if inside < ball else ball
+
+    cdef double max_fy = 0, max_fz = 0
+    cdef int i, j, k, t, plane_lo = -1, plane_hi = -1
+    cdef bint tables_ready = False
+    # When the block's first and last x planes both lie beyond the ball
+    # (u = -1 and +1, the usual case for small atoms), Q on the last plane is
+    # exactly minus Q on the first: keep the first and negate it.
+    cdef bint mirror = nx >= 2 and ux[0] == -1.0 and ux[nx] == 1.0
+    cdef bint first_saved = False
+    cdef int plane_size = ny1 * nz1
+    for j in range(ny):
+        if fy[j] > max_fy:
+            max_fy = fy[j]
+    for k in range(nz):
+        if fz[k] > max_fz:
+            max_fz = fz[k]
+
+    cdef Py_ssize_t L = g.length
+    cdef Py_ssize_t channel_size = L * L * L
+    cdef Py_ssize_t base, voxel
+    cdef double frac, v, fxy
+    cdef bint one = n_channels == 1 and agg == AGG_SUM
+    cdef real_t *row
+    cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
+    for i in range(nx):
+        base = ((lo_x + i) * L + lo_y) * L + lo_z
+        if fx[i] + max_fy + max_fz <= 1.0:
+            # The whole slab lies inside the ball.
+            v = weight * inside
+            for j in range(ny):
+                if one:
+                    row = img0 + base + j * L
+                    for k in range(nz):
+                        row[k] += <real_t>v
+                else:
+                    for k in range(nz):
+                        put_all(img, base + j * L + k, channels, n_channels,
+                                channel_size, v, agg)
+            continue
+
+        if not tables_ready:
+            for j in range(ny1):
+                cap_y[j] = vcy_unit_cap_quarter(uy[j] if uy[j] >= 0 else -uy[j])
+            for k in range(nz1):
+                cap_z[k] = vcy_unit_cap_quarter(uz[k] if uz[k] >= 0 else -uz[k])
+            vcy_unit_pair_table(uy, ny1, uz, nz1, p_yz)
+            tables_ready = True
+
+        # Signed cumulative volumes on the slab's two corner planes; a plane
+        # computed for the previous slab is reused.
+        if plane_hi == i:
+            q_tmp = q_lo
+            q_lo = q_hi
+            q_hi = q_tmp
+            plane_lo = i
+        elif plane_lo != i:
+            vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_lo, p_xz)
+            plane_lo = i
+            if mirror and i == 0:
+                memcpy(q_first, q_lo, plane_size * sizeof(double))
+                first_saved = True
+        if first_saved and i + 1 == nx:
+            for t in range(plane_size):
+                q_hi[t] = -q_first[t]
+        else:
+            vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_hi, p_xz)
+        plane_hi = i + 1
+
+        for j in range(ny):
+            row = img0 + base + j * L
+            fxy = fx[i] + fy[j]
+            for k in range(nz):
+                if fxy + fz[k] <= 1.0:
+                    frac = inside
+                else:
+                    frac = (((q_hi[(j + 1) * nz1 + k + 1] - q_hi[j * nz1 + k + 1])
+                             - (q_hi[(j + 1) * nz1 + k] - q_hi[j * nz1 + k]))
+                            - ((q_lo[(j + 1) * nz1 + k + 1] - q_lo[j * nz1 + k + 1])
+                               - (q_lo[(j + 1) * nz1 + k] - q_lo[j * nz1 + k]))) * scale
+                    if not (frac > 0):
+                        continue
+                    if frac > upper:
+                        frac = upper
+                if one:
+                    row[k] += <real_t>(weight * frac)
+                else:
+                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
+                            weight * frac, agg)
+
+
+cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
+                     int agg, const SelAtom *atoms, Py_ssize_t n,
+                     double *work) noexcept nogil:
+    cdef Py_ssize_t a, pos
+    cdef int32_t channel
+    cdef const int32_t *channels
+    cdef int n_channels
+    cdef double r
+    for a in range(n):
+        pos = atoms[a].pos
+        r = atom_radius(props, &atoms[a])
+        if not (r > 0):
+            continue  # a zero radius (allowed for volume fills) adds nothing
+        if props.pos_ch_start != NULL:
+            channels = props.pos_ch + props.pos_ch_start[pos]
+            n_channels = <int>(props.pos_ch_start[pos + 1] - props.pos_ch_start[pos])
+            if n_channels == 0:
+                continue
+        else:
+            channel = props.kind_channel[atoms[a].kind]
+            channels = &channel
+            n_channels = 1
+        add_atom(img, g, fill, agg, atoms[a].x, atoms[a].y, atoms[a].z, r,
+                 atoms[a].weight, channels, n_channels, work)
+
+
+cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
+                     int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                     double *work) noexcept nogil:
+    """Add ``atoms`` (checked by ``check_atoms``) to ``img``, in order.
+
+    ``img`` is a C-contiguous ``(C, L, L, L)`` float32 or float64 image;
+    ``work`` holds ``work_doubles(L)`` doubles.
+    """
+    if is_float32:
+        draw_typed(<float *>img, g, props, fill, agg, atoms, n, work)
+    else:
+        draw_typed(<double *>img, g, props, fill, agg, atoms, n, work)

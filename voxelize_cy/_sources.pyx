@@ -1,0 +1,262 @@
+"""Where the atoms of an image come from.
+
+``AtomSource`` is what the kernels draw from: it screens its rows, selects
+the atoms of an image (in row order, centres in the image frame), and gives
+each selected atom its element kind.  ``TableSource`` holds a table's
+columns as given (no copy when they are float64 and contiguous) and scans
+them per image; the prepared tables of ``_prepared.pyx`` answer the same
+questions from a spatial index.
+"""
+
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t
+
+import numpy as np
+
+from libc.string cimport memcmp
+
+from voxelize_cy._select cimport select_rows
+from voxelize_cy._strings cimport COLUMN_NOT_STR, Key, element_column
+
+cnp.import_array()
+
+
+cdef extern from "_scan.h" nogil:
+    int vcy_rows_are_valid(const double *x, const double *y, const double *z,
+                           const double *occupancy, Py_ssize_t n)
+    int vcy_rows_are_finite(const double *x, const double *y, const double *z,
+                            const double *occupancy, Py_ssize_t n)
+
+
+cdef int no_rows_to_check(const void *data, int screen) noexcept nogil:
+    return 1
+
+
+cdef int nothing_to_select(const void *data, const GridSpec *g, const Frame *f,
+                           int screen, SelBuf *out) noexcept nogil:
+    return 0
+
+
+cdef class AtomSource:
+    """Base of the atom sources: no atoms.  Subclasses set ``view`` (their
+    nogil screen and selection) and the element methods."""
+
+    def __cinit__(self, *args, **kwargs):
+        self.view.data = NULL
+        self.view.rows_are_valid = no_rows_to_check
+        self.view.select = nothing_to_select
+        self.n_rows = 0
+        self.has_elements = False
+
+    cdef KindSpace new_kind_space(self):
+        return None
+
+    cdef int encode(self, KindSpace space, SelAtom *atoms, Py_ssize_t n) except -1:
+        return 0
+
+    cdef list kind_strings(self, KindSpace space):
+        return space.strings if space is not None else []
+
+    cdef void base_props(self, AtomProps *props) noexcept:
+        props.kind_radius = NULL
+        props.kind_channel = NULL
+        props.n_kinds = 0
+        props.pos_radius = self.pos_radius
+        props.pos_ch_start = self.pos_ch_start
+        props.pos_ch = self.pos_ch
+        props.n_pos = self.n_rows
+
+
+cdef const double *data_of(object array):
+    return <const double *>cnp.PyArray_DATA(array) if cnp.PyArray_DIMS(array)[0] else NULL
+
+
+def _contiguous(array, dtype, name, n):
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if array.ndim != 1 or array.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), got {array.shape}")
+    return array
+
+
+cdef int columns_are_valid(const void *data, int screen) noexcept nogil:
+    cdef const Columns *cols = <const Columns *>data
+    if screen == SCREEN_NONE or cols.n == 0:
+        return 1
+    if screen == SCREEN_ORIGINAL:
+        return vcy_rows_are_valid(cols.x, cols.y, cols.z, cols.occupancy, cols.n)
+    return vcy_rows_are_finite(cols.x, cols.y, cols.z, cols.occupancy, cols.n)
+
+
+cdef int select_columns(const void *data, const GridSpec *g, const Frame *f,
+                        int screen, SelBuf *out) noexcept nogil:
+    return select_rows(<const Columns *>data, g, f, screen, out)
+
+
+cdef inline bint is_float64_vector(object a) noexcept:
+    return (cnp.PyArray_Check(a) and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
+            and cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_IS_C_CONTIGUOUS(a))
+
+
+def float64_column(object column, str name):
+    """A numeric column as a C-contiguous 1-D float64 array (no copy when it
+    is one already); ``TypeError``/``ValueError`` naming the column otherwise."""
+    if is_float64_vector(column):
+        return column
+    values = column
+    if not isinstance(values, np.ndarray):
+        to_numpy = getattr(column, "to_numpy", None)
+        values = np.asarray(to_numpy() if to_numpy is not None else column)
+    if values.dtype != np.float64:
+        if values.dtype.kind not in "fiu" or values.dtype == np.bool_:
+            raise TypeError(f"atoms[{name!r}] must be numeric, got dtype {values.dtype}")
+        values = values.astype(np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"atoms[{name!r}] must be 1-D, got shape {values.shape}")
+    return np.ascontiguousarray(values)
+
+
+cdef Py_ssize_t position_of(ElementColumn labels, bytes name) except -2:
+    """The only position of ``name`` among the column labels; -1 when absent
+    or not unique (the caller then takes pandas' public path)."""
+    cdef Key key
+    cdef Py_ssize_t i, found = -1
+    cdef const char *wanted = name
+    cdef Py_ssize_t length = len(name)
+    for i in range(labels.n):
+        labels.key(i, &key)
+        if key.length == length and memcmp(key.ptr, wanted, length) == 0:
+            if found >= 0:
+                return -1
+            found = i
+    return found
+
+
+def pandas_columns(object df, tuple names):
+    """The stored arrays of the named columns of a pandas DataFrame.
+
+    The labels are compared as bytes and the arrays read through the
+    frame's block manager (private pandas API): about 2 µs for five columns,
+    where ``df[name]`` takes 5 µs a column, and no index engine is built for a
+    fresh copy.  None when anything is unusual (a label missing or repeated,
+    labels that are not strings, another pandas): the caller then takes the
+    public path, which also gives the error messages.
+    """
+    cdef list out = []
+    cdef ElementColumn labels
+    cdef Py_ssize_t i
+    try:
+        labels = element_column(df.columns._values)
+        manager = df._mgr
+        blocks = manager.blocks
+        block_of = manager.blknos
+        place_of = manager.blklocs
+        if labels.layout == COLUMN_NOT_STR or labels.n != len(block_of):
+            return None
+        for name in names:
+            i = position_of(labels, name.encode())
+            if i < 0:
+                return None
+            values = blocks[block_of[i]].values
+            out.append(values[place_of[i]] if values.ndim == 2 else values)
+    except Exception:
+        return None
+    return out
+
+
+cdef class TableSource(AtomSource):
+    """A table's columns, scanned per image.
+
+    Parameters
+    ----------
+    x, y, z, occupancy : 1-D float64 arrays of equal length (C-contiguous)
+    elements : ElementColumn, optional
+        The element of each row; without it every atom needs ``radius`` and
+        ``channel_start``/``channels``.
+    radius : 1-D float64 array, optional
+        A radius per row (Å), instead of the element's.
+    channel_start, channels : int64 (n + 1,) and int32 arrays, optional
+        The channels of row i are ``channels[channel_start[i]:channel_start[i+1]]``.
+    """
+
+    def __cinit__(self, x, y, z, occupancy, ElementColumn elements=None, radius=None,
+                  channel_start=None, channels=None):
+        x = float64_column(x, "x")
+        y = float64_column(y, "y")
+        z = float64_column(z, "z")
+        occupancy = float64_column(occupancy, "occupancy")
+        cdef Py_ssize_t n = cnp.PyArray_DIMS(x)[0]
+        if (cnp.PyArray_DIMS(y)[0] != n or cnp.PyArray_DIMS(z)[0] != n
+                or cnp.PyArray_DIMS(occupancy)[0] != n):
+            for name, column in (("y", y), ("z", z), ("occupancy", occupancy)):
+                if column.shape[0] != n:
+                    raise ValueError(f"atoms columns differ in length: 'x' has {n} rows, "
+                                     f"{name!r} has {column.shape[0]}")
+        self.x, self.y, self.z, self.occupancy = x, y, z, occupancy
+        self.cols.x = data_of(x)
+        self.cols.y = data_of(y)
+        self.cols.z = data_of(z)
+        self.cols.occupancy = data_of(occupancy)
+        self.cols.n = n
+        self.n_rows = n
+        if elements is not None and elements.n != n:
+            raise ValueError(f"atoms columns differ in length: 'x' has {n} rows, "
+                             f"'element' has {elements.n}")
+        self.elements = elements
+        self.has_elements = elements is not None
+        self.pos_radius = NULL
+        self.pos_ch_start = NULL
+        self.pos_ch = NULL
+        if radius is not None:
+            self.radius = _contiguous(radius, np.float64, "radius", n)
+            self.pos_radius = data_of(self.radius)
+        if channel_start is not None:
+            self.channel_start = _contiguous(channel_start, np.int64, "channel_start", n + 1)
+            self.channels = np.ascontiguousarray(channels, dtype=np.int32)
+            if self.channels.ndim != 1 or (
+                    self.channel_start[0] != 0
+                    or self.channel_start[n] != self.channels.shape[0]
+                    or (n and np.any(np.diff(self.channel_start) < 0))):
+                raise ValueError("channel_start must rise from 0 to len(channels)")
+            self.pos_ch_start = <const int64_t *>cnp.PyArray_DATA(self.channel_start)
+            self.pos_ch = (<const int32_t *>cnp.PyArray_DATA(self.channels)
+                           if self.channels.shape[0] else NULL)
+        if not self.has_elements and (radius is None or channel_start is None):
+            raise ValueError("a table without elements needs a radius and channels per row")
+        self.view.data = &self.cols
+        self.view.rows_are_valid = columns_are_valid
+        self.view.select = select_columns
+
+    cdef KindSpace new_kind_space(self):
+        return KindSpace(self.elements) if self.has_elements else None
+
+    cdef int encode(self, KindSpace space, SelAtom *atoms, Py_ssize_t n) except -1:
+        if space is not None:
+            space.encode(atoms, n)
+        return 0
+
+
+def check_rows(const double[::1] x, const double[::1] y, const double[::1] z,
+               const double[::1] occupancy, bint any_sign_occupancy=False):
+    """First row with a non-finite coordinate or a bad occupancy.
+
+    Returns ``(row, what)`` with ``what`` one of ``'x'``, ``'y'``, ``'z'``,
+    ``'occupancy'``, or ``(-1, None)`` when every row is valid.  Occupancies
+    must be finite, and >= 0 unless ``any_sign_occupancy``.
+    """
+    cdef Py_ssize_t i, n = x.shape[0], bad = -1
+    if y.shape[0] != n or z.shape[0] != n or occupancy.shape[0] != n:
+        raise ValueError("x, y, z and occupancy differ in length")
+    with nogil:
+        for i in range(n):
+            if (not (x[i] - x[i] == 0) or not (y[i] - y[i] == 0)
+                    or not (z[i] - z[i] == 0)
+                    or not (occupancy[i] - occupancy[i] == 0)
+                    or (not any_sign_occupancy and not (occupancy[i] >= 0))):
+                bad = i
+                break
+    if bad < 0:
+        return -1, None
+    for name, col in (("x", x), ("y", y), ("z", z)):
+        if not (col[bad] - col[bad] == 0):
+            return bad, name
+    return bad, "occupancy"
