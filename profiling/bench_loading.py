@@ -1,9 +1,12 @@
-"""Loading structures: voxelize_cy.atoms_from_file (gemmi) vs pdbecif (the original's reader).
+"""Loading structures: pdbecif (the original's reader), voxelize_cy.atoms_from_file
+on the gzipped mmCIF (gemmi), and atoms_from_file on the binary cache that
+``voxelize-cy convert`` writes (uncompressed and lz4 Feather files).
 
-Both produce the same DataFrame (monomer, element, x, y, z, occupancy; first
-model, every atom site, file order) from the same gzipped mmCIF files; the
-script checks that they are equal, then times each (median of ``--repeats``
-after a warm-up).  pdbecif comes with the ``bench`` extra.
+All produce the same DataFrame (monomer, element, x, y, z, occupancy; first
+model, every atom site, file order); the script checks that they are equal,
+then times each: the mmCIF readers by the median of ``--repeats`` after a
+warm-up, the sub-millisecond cache reads by the fastest of 7 runs of 20 reads.  pdbecif comes with
+the ``bench`` extra, pyarrow with the ``cache`` extra.
 
 Usage::
 
@@ -20,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _workloads import STRUCTURES, median_seconds
+from _workloads import STRUCTURES, best_seconds, median_seconds
 
 import voxelize_cy as vc
 
@@ -59,19 +62,30 @@ def main(argv=None):
     except ImportError:
         raise SystemExit("pdbecif is not installed: pip install 'voxelize_cy[bench]'")
 
-    print("| structure | atoms | pdbecif (ms) | atoms_from_file (ms) | speed-up |")
-    print("|---|---|---|---|---|")
-    for name in args.structures:
-        path = STRUCTURES / f"{name}.cif.gz"
-        ours = vc.atoms_from_file(path)
-        theirs = atoms_with_pdbecif(path)
-        for column in ours.columns:
-            assert (ours[column].to_numpy() == theirs[column].to_numpy()).all(), column
-        t_theirs = median_seconds(lambda: atoms_with_pdbecif(path), args.repeats)
-        t_ours = median_seconds(lambda: vc.atoms_from_file(path), args.repeats)
-        print(f"| {name} | {len(ours)} | {t_theirs * 1e3:.1f} | {t_ours * 1e3:.1f} | "
-              f"{t_theirs / t_ours:.1f}x |")
-    print("\nBoth readers give identical tables (checked column by column above).")
+    from voxelize_cy.cache import write_cache
+
+    print("| structure | atoms | pdbecif (ms) | mmCIF.gz (ms) | cache (ms) | cache, lz4 (ms) "
+          "| mmCIF vs pdbecif | cache vs mmCIF |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.structures:
+            path = STRUCTURES / f"{name}.cif.gz"
+            ours = vc.atoms_from_file(path)
+            theirs = atoms_with_pdbecif(path)
+            for column in ours.columns:
+                assert (ours[column].to_numpy() == theirs[column].to_numpy()).all(), column
+            plain = write_cache(ours, Path(folder) / f"{name}.feather")
+            packed = write_cache(ours, Path(folder) / f"{name}.lz4.feather", compression="lz4")
+            assert vc.atoms_from_file(plain).equals(ours)
+            assert vc.atoms_from_file(packed).equals(ours)
+            t_theirs = median_seconds(lambda: atoms_with_pdbecif(path), args.repeats)
+            t_ours = median_seconds(lambda: vc.atoms_from_file(path), args.repeats)
+            t_cache = best_seconds(lambda: vc.atoms_from_file(plain))
+            t_lz4 = best_seconds(lambda: vc.atoms_from_file(packed))
+            print(f"| {name} | {len(ours)} | {t_theirs * 1e3:.1f} | {t_ours * 1e3:.1f} | "
+                  f"{t_cache * 1e3:.3f} | {t_lz4 * 1e3:.3f} | {t_theirs / t_ours:.1f}x | "
+                  f"{t_ours / t_cache:.0f}x |")
+    print("\nEvery reader gives an identical table (checked column by column above).")
 
 
 if __name__ == "__main__":

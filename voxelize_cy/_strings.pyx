@@ -478,4 +478,10 @@ cpdef ElementColumn element_column(object column):
     if hasattr(column, "__arrow_c_array__"):
         return from_arrow_array(column.__arrow_c_array__())
     to_numpy = getattr(column, "to_numpy", None)
-    return from_numpy(np.asarray(to_numpy() if to_numpy is not None else column))
+    if to_numpy is not None:
+        return from_numpy(np.asarray(to_numpy()))
+    # A list: kept as objects, so that None and NaN stay missing values (numpy
+    # would turn ['C', nan] into the strings 'C' and 'nan').
+    values = np.empty(len(column), dtype=object)
+    values[:] = list(column)
+    return from_numpy(values)

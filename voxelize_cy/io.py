@@ -23,6 +23,8 @@ from typing import Optional, Union
 import numpy as np
 import pandas as pd
 
+from voxelize_cy.cache import CACHE_SUFFIXES, read_cache
+
 __all__ = ["atoms_from_file"]
 
 _ATOM_SITE_COLUMNS = [
@@ -55,7 +57,9 @@ def atoms_from_file(
     ----------
     path : str or path-like
         An mmCIF (``.cif``, ``.mmcif``) or PDB (``.pdb``, ``.ent``) file,
-        optionally gzipped (``.gz``).  Other names are sniffed from content.
+        optionally gzipped (``.gz``), or a structure cache written by
+        ``voxelize-cy convert`` (``.feather``, ``.arrow``; needs the ``cache``
+        extra).  Other names are sniffed from content.
     model : int, default 1
         Model number as written in the file (``pdbx_PDB_model_num`` / ``MODEL``).
     chain : str, optional
@@ -78,7 +82,11 @@ def atoms_from_file(
         ``path`` does not exist.
     ValueError
         The file cannot be read as mmCIF/PDB or has no atoms; the model or
-        chain does not exist (the message lists those that do).
+        chain does not exist (the message lists those that do); a ``.gz``
+        file that is not gzip-compressed.
+    ImportError
+        A structure cache without pyarrow installed (the message names the
+        extra to install).
     """
     import gemmi
 
@@ -90,6 +98,10 @@ def atoms_from_file(
     if isinstance(model, bool) or not isinstance(model, (int, np.integer)):
         raise TypeError(f"model must be an int, got {model!r}")
 
+    if path.name.lower().endswith(CACHE_SUFFIXES):
+        return _from_cache(path, model, chain, hydrogens, waters)
+    if path.name.lower().endswith(".gz") and not _is_gzipped(path):
+        raise ValueError(f"{path} is named .gz but is not gzip-compressed")
     kind = _file_kind(path)
     try:
         # Gzipped files are inflated with Python's zlib and parsed from memory:
@@ -152,6 +164,26 @@ def atoms_from_file(
         "element": elements[keep],
         **coords,
     })
+
+
+def _from_cache(path, model, chain, hydrogens, waters):
+    """A structure cache file, with the hydrogen and water filters applied."""
+    if model != 1 or chain is not None:
+        raise ValueError(
+            f"{path} is a structure cache: it holds the model and chain chosen when it "
+            f"was written (voxelize-cy convert --model/--chain), so model= and chain= "
+            f"cannot apply here"
+        )
+    atoms = read_cache(path)
+    keep = None
+    if not hydrogens:
+        keep = ~atoms["element"].str.upper().isin(_HYDROGENS).to_numpy(dtype=bool)
+    if not waters:
+        dry = ~atoms["monomer"].isin(_WATERS).to_numpy(dtype=bool)
+        keep = dry if keep is None else keep & dry
+    if keep is not None:
+        atoms = atoms[keep].reset_index(drop=True)
+    return atoms
 
 
 def _string_array(column):
