@@ -16,40 +16,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import gzip
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from _workloads import STRUCTURES, best_seconds, median_seconds
+from _workloads import STRUCTURES, atoms_with_pdbecif, best_seconds, median_seconds
 
 import voxelize_cy as vc
-
-
-def atoms_with_pdbecif(path: Path) -> pd.DataFrame:
-    """The original's way: pdbecif parses the whole mmCIF into dicts of strings."""
-    from pdbecif.mmcif_io import CifFileReader
-
-    with tempfile.NamedTemporaryFile("wb", suffix=".cif") as plain:
-        with gzip.open(path, "rb") as f:
-            plain.write(f.read())
-        plain.flush()
-        data = CifFileReader().read(plain.name, output="cif_dictionary")
-    block = next(iter(data.values()))
-    site = block["_atom_site"]
-    model = np.asarray(site["pdbx_PDB_model_num"])
-    keep = model == model[0]
-    frame = pd.DataFrame({
-        "monomer": np.asarray(site["label_comp_id"], dtype=object)[keep],
-        "element": np.asarray(site["type_symbol"], dtype=object)[keep],
-        "x": np.asarray(site["Cartn_x"], dtype=float)[keep],
-        "y": np.asarray(site["Cartn_y"], dtype=float)[keep],
-        "z": np.asarray(site["Cartn_z"], dtype=float)[keep],
-        "occupancy": np.asarray(site["occupancy"], dtype=float)[keep],
-    })
-    return frame
 
 
 def main(argv=None):

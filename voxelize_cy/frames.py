@@ -9,6 +9,8 @@ are transformed.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from voxelize_cy._kernels import frame_numbers, frames_numbers
@@ -48,19 +50,18 @@ def random_frame(origin_A, rng=None):
         raise ValueError(f"origin_A must be 3 finite numbers, got {origin_A!r}")
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
-    q = rng.standard_normal(4)
-    while not q.any():  # probability zero, but never divide by it
-        q = rng.standard_normal(4)
-    w, x, y, z = q / np.linalg.norm(q)
-    rotation = np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ])
-    frame = np.eye(4)
-    frame[:3, :3] = rotation
-    frame[:3, 3] = -rotation @ origin
-    return frame
+    w = x = y = z = 0.0
+    norm = 0.0
+    while norm == 0.0:  # probability zero, but never divide by it
+        w, x, y, z = rng.standard_normal(4).tolist()
+        norm = math.sqrt(w * w + x * x + y * y + z * z)
+    w, x, y, z = w / norm, x / norm, y / norm, z / norm
+    r = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+         [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
+    ox, oy, oz = origin.tolist()
+    return np.array([row + [-(row[0] * ox + row[1] * oy + row[2] * oz)] for row in r]
+                    + [[0.0, 0.0, 0.0, 1.0]])
 
 
 def transform_atoms(atoms, frame):

@@ -23,6 +23,7 @@ from typing import Optional, Union
 import numpy as np
 import pandas as pd
 
+from voxelize_cy._strings import parse_floats
 from voxelize_cy.cache import CACHE_SUFFIXES, read_cache
 
 __all__ = ["atoms_from_file"]
@@ -152,18 +153,17 @@ def atoms_from_file(
     if not waters:
         keep &= ~np.isin(monomers.astype(str), _WATERS)
 
+    every_row = bool(keep.all())
     try:
-        coords = {name: _float_array(columns[col])[keep]
+        coords = {name: _float_array(columns[col])
                   for name, col in (("x", "Cartn_x"), ("y", "Cartn_y"), ("z", "Cartn_z"),
                                     ("occupancy", "occupancy"))}
     except ValueError as err:
         raise ValueError(f"{path}: bad number in _atom_site: {err}") from None
-
-    return pd.DataFrame({
-        "monomer": monomers[keep],
-        "element": elements[keep],
-        **coords,
-    })
+    table = {"monomer": monomers, "element": elements, **coords}
+    if not every_row:
+        table = {name: values[keep] for name, values in table.items()}
+    return pd.DataFrame(table)
 
 
 def _from_cache(path, model, chain, hydrogens, waters):
@@ -203,8 +203,9 @@ def _string_array(column):
 
 
 def _float_array(column):
-    """A CIF column of numbers as float64 ('?' and '.' are not numbers)."""
-    return np.array(list(column), dtype=np.float64)
+    """A CIF column of numbers as float64 ('?' and '.' are not numbers),
+    parsed in C (``_strings.parse_floats``)."""
+    return parse_floats(list(column))
 
 
 def _natural(text):
