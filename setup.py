@@ -150,6 +150,7 @@ def _extensions():
         "_kinds": [],
         "_select": [],
         "_sources": [],
+        "_prepared": [],
         "_draw": ["voxelize_cy/_overlap.c"],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }

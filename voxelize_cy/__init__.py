@@ -17,6 +17,7 @@ from voxelize_cy._kernels import DEBUG as _DEBUG  # noqa: E402
 from voxelize_cy._kernels import LINETRACE as _LINETRACE  # noqa: E402
 from voxelize_cy._kernels import OPENMP as _OPENMP  # noqa: E402
 from voxelize_cy.frames import random_frame, transform_atoms  # noqa: E402
+from voxelize_cy.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
 from voxelize_cy.voxelize import (  # noqa: E402
     Atom,
     Cube,
@@ -50,12 +51,14 @@ __all__ = [
     "Grid",
     "Image",
     "ImageParams",
+    "PreparedAtoms",
     "Sphere",
     "atoms_from_file",
     "build_info",
     "example_atoms",
     "image_from_atoms",
     "images_from_atoms",
+    "prepare_atoms",
     "random_frame",
     "transform_atoms",
 ]

@@ -26,6 +26,7 @@ cdef class KindSpace:
     cdef int *code_kind               # COLUMN_CODES: category -> kind (-1: unseen)
 
     cdef int encode(self, SelAtom *atoms, Py_ssize_t n) except -1
+    cdef int encode_rows(self, const int *rows, Py_ssize_t n, int *codes) except -1
     cdef int kind_of_key(self, Key *key) except -1
     cdef int grow(self) except -1
 

@@ -145,6 +145,34 @@ cdef class KindSpace:
         return 0
 
 
+    cdef int encode_rows(self, const int *rows, Py_ssize_t n, int *codes) except -1:
+        """``codes[i]`` = the kind of row ``rows[i]`` (of row i when ``rows`` is
+        NULL), for i < n; rows must lie in the column."""
+        cdef Py_ssize_t i, row, code, n_categories
+        cdef Key key
+        cdef ElementColumn column = self.column
+        cdef bint by_code = column.layout == COLUMN_CODES
+        if by_code and self.code_kind == NULL:
+            n_categories = column.categories.n
+            self.code_kind = <int *>malloc((n_categories + 1) * sizeof(int))
+            if self.code_kind == NULL:
+                raise MemoryError()
+            memset(self.code_kind, 0xFF, (n_categories + 1) * sizeof(int))
+        n_categories = column.categories.n if by_code else 0
+        for i in range(n):
+            row = rows[i] if rows != NULL else i
+            if by_code:
+                code = column.code_of(row)
+                if 0 <= code < n_categories and self.code_kind[code] >= 0:
+                    codes[i] = self.code_kind[code]
+                    continue
+            column.key(row, &key)
+            codes[i] = self.kind_of_key(&key)
+            if by_code and 0 <= code < n_categories:
+                self.code_kind[code] = codes[i]
+        return 0
+
+
 cdef class ElementResolver:
     """The original's radius and channel of each element, for one channel list
     and one radii value (a number, or a dict with an optional ``'*'``).

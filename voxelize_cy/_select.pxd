@@ -27,3 +27,5 @@ cdef int selbuf_push(SelBuf *buf, double x, double y, double z, double weight,
 
 cdef int select_rows(const Columns *cols, const GridSpec *g, const Frame *f, int screen,
                      SelBuf *out) noexcept nogil
+
+cdef int sort_by_row(SelBuf *buf) noexcept nogil

@@ -98,3 +98,48 @@ cdef int select_rows(const Columns *cols, const GridSpec *g, const Frame *f, int
             if selbuf_push(out, p[0], p[1], p[2], cols.occupancy[row], row, row) < 0:
                 return -1
     return -2 if bad else 0
+
+
+cdef int sort_by_row(SelBuf *buf) noexcept nogil:
+    """Put the atoms of ``buf`` in row order (stable LSD radix sort on the
+    row, one byte per pass, only the bytes the largest row needs); -1 when
+    out of memory."""
+    cdef Py_ssize_t n = buf.n, i, largest = 0, total, count
+    cdef Py_ssize_t counts[256]
+    cdef int shift, digit
+    cdef SelAtom *tmp
+    cdef SelAtom *swap
+    cdef bint sorted_already = True
+    if n < 2:
+        return 0
+    for i in range(n):
+        if buf.atoms[i].row > largest:
+            largest = buf.atoms[i].row
+        if i and buf.atoms[i].row < buf.atoms[i - 1].row:
+            sorted_already = False
+    if sorted_already:
+        return 0
+    tmp = <SelAtom *>malloc(buf.capacity * sizeof(SelAtom))
+    if tmp == NULL:
+        return -1
+    shift = 0
+    while (largest >> shift) > 0:
+        for digit in range(256):
+            counts[digit] = 0
+        for i in range(n):
+            counts[(buf.atoms[i].row >> shift) & 255] += 1
+        total = 0
+        for digit in range(256):
+            count = counts[digit]
+            counts[digit] = total
+            total += count
+        for i in range(n):
+            digit = (buf.atoms[i].row >> shift) & 255
+            tmp[counts[digit]] = buf.atoms[i]
+            counts[digit] += 1
+        swap = buf.atoms
+        buf.atoms = tmp
+        tmp = swap
+        shift += 8
+    free(tmp)
+    return 0

@@ -15,7 +15,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from voxelize_cy._sources import TableSource, check_rows, float64_column, pandas_columns
+from voxelize_cy._sources import (
+    AtomSource,
+    TableSource,
+    check_rows,
+    float64_column,
+    pandas_columns,
+)
 from voxelize_cy._strings import ElementColumn, element_column, polars_element_column
 
 ATOM_COLUMNS = ("element", "x", "y", "z", "occupancy")
@@ -56,6 +62,8 @@ def table_source(atoms, *, elements=True, extra=None):
     ``channel_start``, ``channels``) to arrays; without ``elements`` the table
     needs no ``element`` column.
     """
+    if isinstance(atoms, AtomSource):  # a PreparedAtoms (or a source made already)
+        return atoms
     needed = ATOM_COLUMNS if elements else COORD_COLUMNS
     order = _READ_ORDER if elements else COORD_COLUMNS
     kind = module_of(atoms)
@@ -102,7 +110,10 @@ def _polars_columns(df, order):
 
 def first_bad_row(source, any_sign_occupancy=False):
     """Raise ``ValueError`` naming the first row with a bad coordinate or
-    occupancy; return quietly when there is none."""
+    occupancy; return quietly when there is none (or for a prepared table,
+    checked when it was made)."""
+    if not isinstance(source, TableSource):
+        return
     row, what = check_rows(source.x, source.y, source.z, source.occupancy,
                            any_sign_occupancy)
     if row < 0:
@@ -120,4 +131,7 @@ def first_bad_row(source, any_sign_occupancy=False):
 
 def element_at(source, row):
     """The element of ``row`` as the table holds it (for error messages)."""
+    if not isinstance(source, TableSource):  # prepared: its kinds
+        position = int(np.flatnonzero(source.row == row)[0])
+        return source.kinds[source.code[position]]
     return source.elements.value_at(row) if source.elements is not None else None
