@@ -157,6 +157,7 @@ def _extensions():
     headers = [
         "voxelize_cy/_overlap.h",
         "voxelize_cy/_arrow_c.h",
+        "voxelize_cy/_arrow_take.h",
         "voxelize_cy/_openmp_helpers.h",
         "voxelize_cy/_scan.h",
     ]

@@ -4,7 +4,7 @@
 #
 # Interface of _draw.pyx for the other kernel modules (cimport it).
 
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int64_t
 
 from voxelize_cy._geometry cimport GridSpec, SelAtom
 
@@ -19,7 +19,9 @@ cdef enum:
     IMAGE_BAD_ROWS = 5        # a row failed the finite-coordinate/occupancy screen
     IMAGE_BAD_CODE = 6        # an atom's kind outside [0, n_kinds)
     IMAGE_NOT_STR = 7         # an atom's element is not a string (None, a number, ...)
-    IMAGE_BAD_RADIUS = 8      # a per-atom radius that is not a finite number > 0
+    IMAGE_BAD_RADIUS = 8      # a per-atom radius that is not a finite number >= 0
+                              # (> 0 for FILL_FRACTION_ATOM)
+    IMAGE_RADIUS_ABOVE_MAX = 9  # a per-atom radius above the image's max_radius
 
 # Fill rules: what one atom puts in a voxel (times its occupancy).
 cdef enum:
@@ -45,7 +47,7 @@ cdef struct AtomProps:
     # radius, and a list of channels (pos_ch[pos_ch_start[p]:pos_ch_start[p+1]]).
     const double *pos_radius
     const int64_t *pos_ch_start
-    const int32_t *pos_ch
+    const int64_t *pos_ch
     Py_ssize_t n_pos
 
 

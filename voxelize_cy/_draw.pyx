@@ -14,6 +14,7 @@ checked against the image's channel count by ``check_atoms`` before
 """
 
 from libc.math cimport isfinite
+from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 
 from voxelize_cy._overlap cimport (
@@ -68,6 +69,8 @@ cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
             r = props.pos_radius[atoms[a].pos]
             if not (isfinite(r) and (r > 0 or (r == 0 and fill != FILL_FRACTION_ATOM))):
                 return IMAGE_BAD_RADIUS
+            if r > g.max_radius:
+                return IMAGE_RADIUS_ABOVE_MAX
         elif not (props.kind_radius[kind] > 0):
             return IMAGE_NO_RADIUS
         if props.pos_ch_start != NULL:
@@ -100,7 +103,7 @@ cdef inline void put(real_t *p, double v, int agg) noexcept nogil:
             p[0] = cv
 
 
-cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int32_t *channels,
+cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int64_t *channels,
                          int n_channels, Py_ssize_t channel_size, double v,
                          int agg) noexcept nogil:
     cdef int t
@@ -109,7 +112,7 @@ cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int32_t *channels,
 
 
 cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
-                   double cy, double cz, double r, double weight, const int32_t *channels,
+                   double cy, double cz, double r, double weight, const int64_t *channels,
                    int n_channels, double *work) noexcept nogil:
     """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
     cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
@@ -185,7 +188,10 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef Py_ssize_t channel_size = L * L * L
     cdef Py_ssize_t base, voxel
     cdef double frac, v, fxy
-    cdef bint one = n_channels == 1 and agg == AGG_SUM
+    # One channel (the usual case): write through a row pointer; the original
+    # rule (AGG_SUM) keeps its own loop, bit for bit as before.
+    cdef bint one = n_channels == 1
+    cdef bint plain = one and agg == AGG_SUM
     cdef real_t *row
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
     for i in range(nx):
@@ -194,10 +200,14 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             # The whole slab lies inside the ball.
             v = weight * inside
             for j in range(ny):
-                if one:
+                if plain:
                     row = img0 + base + j * L
                     for k in range(nz):
                         row[k] += <real_t>v
+                elif one:
+                    row = img0 + base + j * L
+                    for k in range(nz):
+                        put(row + k, v, agg)
                 else:
                     for k in range(nz):
                         put_all(img, base + j * L + k, channels, n_channels,
@@ -247,8 +257,10 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                         continue
                     if frac > upper:
                         frac = upper
-                if one:
+                if plain:
                     row[k] += <real_t>(weight * frac)
+                elif one:
+                    put(row + k, weight * frac, agg)
                 else:
                     put_all(img, base + j * L + k, channels, n_channels, channel_size,
                             weight * frac, agg)
@@ -258,8 +270,8 @@ cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int
                      int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work) noexcept nogil:
     cdef Py_ssize_t a, pos
-    cdef int32_t channel
-    cdef const int32_t *channels
+    cdef int64_t channel
+    cdef const int64_t *channels
     cdef int n_channels
     cdef double r
     for a in range(n):

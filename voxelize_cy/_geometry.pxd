@@ -18,6 +18,7 @@ cdef struct GridSpec:
     double select_lo[3]       # atoms are kept when select_lo < p < select_hi
     double select_hi[3]
     double reach              # L * resolution / 2 + max_radius
+    double max_radius         # no atom drawn may be larger
     int length
     int n_channels
 
@@ -52,6 +53,7 @@ cdef inline void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
     g.length = length
     g.n_channels = n_channels
     g.reach = reach
+    g.max_radius = max_radius
     for a in range(3):
         g.select_lo[a] = g.center[a] - reach
         g.select_hi[a] = g.center[a] + reach

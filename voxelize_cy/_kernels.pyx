@@ -121,14 +121,16 @@ cdef int kinds_of(AtomSource source, ElementResolver resolver, object channel_ca
 
 def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver resolver,
                object channel_cache, double cx, double cy, double cz, double resolution_A,
-               double max_radius_A, object frame, int fill, int agg, int screen):
+               double max_radius_A, object frame, int fill, int agg, int screen,
+               bint return_rows=False):
     """Add the atoms of ``source`` inside the image to ``img`` (not zeroed here).
 
     ``img`` is a C-contiguous ``(C, L, L, L)`` float32/float64 array.  Returns
     ``(status, row)``: ``(0, -1)`` when done; ``IMAGE_BAD_ROWS`` when the row
     screen failed (nothing drawn; the caller names the row); otherwise the
     status of the first atom (in row order) that cannot be drawn, and its
-    row, with nothing drawn.
+    row, with nothing drawn.  With ``return_rows``, a third item: the rows
+    drawn (intp, row order).
     """
     cdef int length, n_channels
     cdef bint is_float32
@@ -159,6 +161,8 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
                 elif selected < 0:
                     status = IMAGE_NO_MEMORY
         if status != IMAGE_OK or buf.n == 0:
+            if return_rows:
+                return status, -1, np.empty(0, dtype=np.intp)
             return status, -1
         kinds_of(source, resolver, channel_cache, buf.atoms, buf.n, &props, keep)
         with nogil:
@@ -172,10 +176,22 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
                                work)
         if bad >= 0:
             row = buf.atoms[bad].row
+        if return_rows:
+            return status, row, rows_of(&buf)
         return status, row
     finally:
         free(work)
         selbuf_free(&buf)
+
+
+cdef object rows_of(const SelBuf *buf):
+    """The rows of the selected atoms (intp array)."""
+    rows = np.empty(buf.n, dtype=np.intp)
+    cdef Py_ssize_t[::1] view = rows
+    cdef Py_ssize_t i
+    for i in range(buf.n):
+        view[i] = buf.atoms[i].row
+    return rows
 
 
 def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
@@ -335,10 +351,13 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
 
 def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1] z,
                       center_A, double resolution_A, int length_voxels,
-                      double max_radius_A):
+                      double max_radius_A, object frame=None, bint screen=False):
     """Rows strictly inside ``center ± (L * res / 2 + max_radius)`` (intp, row order).
 
     The original's ``_discard_atoms_outside_image`` rule; NaN never passes.
+    With ``frame`` (12 numbers, see ``frame_numbers``) the test is on the
+    atoms placed by the frame.  With ``screen``, None when any coordinate is
+    not finite (in the same pass).
     """
     cdef GridSpec g
     fill_grid_spec(&g, center_A[0], center_A[1], center_A[2], resolution_A,
@@ -350,21 +369,21 @@ def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1
     cols.x = &x[0] if n else NULL
     cols.y = &y[0] if n else NULL
     cols.z = &z[0] if n else NULL
-    cols.occupancy = &x[0] if n else NULL  # weights are not used here
+    cols.occupancy = &x[0] if n else NULL  # no weights here: x stands in
     cols.n = n
     cdef Frame f
-    f.active = False
+    read_frame(frame, &f)
     cdef SelBuf buf
     cdef int failed
     with nogil:
-        failed = selbuf_init(&buf, 256) < 0 or select_rows(&cols, &g, &f, 0, &buf) < 0
+        failed = 1 if selbuf_init(&buf, 256) < 0 else select_rows(&cols, &g, &f,
+                                                                  2 if screen else 0, &buf)
     try:
+        if failed == -2:
+            return None
         if failed:
             raise MemoryError()
-        selected = np.empty(buf.n, dtype=np.intp)
-        for i in range(buf.n):
-            selected[i] = buf.atoms[i].row
-        return selected
+        return rows_of(&buf)
     finally:
         selbuf_free(&buf)
 

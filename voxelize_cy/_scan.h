@@ -135,9 +135,18 @@ static inline uint64_t vcy_not_finite(uint64_t b)
     return (((b >> 52) & 0x7FF) + 1) >> 11;
 }
 
+/* gcc on x86-64 also builds an AVX2 version of the screens, picked at load
+ * time when the CPU has it (twice the integer lanes). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VCY_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define VCY_MULTIVERSION
+#endif
+
 /* The screen alone.  Integer operations on the bits, so that compilers
  * vectorise it on baseline SSE2: an occupancy is negative when its bits, read
  * as an unsigned integer, exceed those of -0.0 (which is valid). */
+VCY_MULTIVERSION
 static int vcy_rows_are_valid(const double *x, const double *y, const double *z,
                               const double *occupancy, ptrdiff_t n)
 {
@@ -152,6 +161,7 @@ static int vcy_rows_are_valid(const double *x, const double *y, const double *z,
 }
 
 /* 1 when every coordinate and occupancy is finite (occupancies of any sign). */
+VCY_MULTIVERSION
 static int vcy_rows_are_finite(const double *x, const double *y, const double *z,
                                const double *occupancy, ptrdiff_t n)
 {

@@ -37,7 +37,7 @@ cdef class AtomSource:
     # Per-position radius and channel lists (NULL: by element kind).
     cdef const double *pos_radius
     cdef const int64_t *pos_ch_start
-    cdef const int32_t *pos_ch
+    cdef const int64_t *pos_ch
     cdef readonly bint has_elements
 
     cdef KindSpace new_kind_space(self)

@@ -163,6 +163,18 @@ def pandas_columns(object df, tuple names):
     return out
 
 
+cdef bint rises(const int64_t[::1] start, Py_ssize_t total) noexcept:
+    """0 <= start[0], never decreasing, start[-1] <= total (the lists of a
+    sliced Arrow array start where the slice does)."""
+    cdef Py_ssize_t i, n = start.shape[0]
+    if n == 0 or start[0] < 0 or start[n - 1] > total:
+        return False
+    for i in range(1, n):
+        if start[i] < start[i - 1]:
+            return False
+    return True
+
+
 cdef class TableSource(AtomSource):
     """A table's columns, scanned per image.
 
@@ -174,8 +186,9 @@ cdef class TableSource(AtomSource):
         ``channel_start``/``channels``.
     radius : 1-D float64 array, optional
         A radius per row (Å), instead of the element's.
-    channel_start, channels : int64 (n + 1,) and int32 arrays, optional
-        The channels of row i are ``channels[channel_start[i]:channel_start[i+1]]``.
+    channel_start, channels : int64 (n + 1,) and int64 arrays, optional
+        The channels of row i are ``channels[channel_start[i]:channel_start[i+1]]``
+        (Arrow list offsets and values, used in place).
     """
 
     def __cinit__(self, x, y, z, occupancy, ElementColumn elements=None, radius=None,
@@ -211,14 +224,12 @@ cdef class TableSource(AtomSource):
             self.pos_radius = data_of(self.radius)
         if channel_start is not None:
             self.channel_start = _contiguous(channel_start, np.int64, "channel_start", n + 1)
-            self.channels = np.ascontiguousarray(channels, dtype=np.int32)
-            if self.channels.ndim != 1 or (
-                    self.channel_start[0] != 0
-                    or self.channel_start[n] != self.channels.shape[0]
-                    or (n and np.any(np.diff(self.channel_start) < 0))):
-                raise ValueError("channel_start must rise from 0 to len(channels)")
+            self.channels = np.ascontiguousarray(channels, dtype=np.int64)
+            if self.channels.ndim != 1 or not rises(self.channel_start,
+                                                    self.channels.shape[0]):
+                raise ValueError("channel_start must rise, within 0 and len(channels)")
             self.pos_ch_start = <const int64_t *>cnp.PyArray_DATA(self.channel_start)
-            self.pos_ch = (<const int32_t *>cnp.PyArray_DATA(self.channels)
+            self.pos_ch = (<const int64_t *>cnp.PyArray_DATA(self.channels)
                            if self.channels.shape[0] else NULL)
         if not self.has_elements and (radius is None or channel_start is None):
             raise ValueError("a table without elements needs a radius and channels per row")
@@ -244,8 +255,19 @@ def check_rows(const double[::1] x, const double[::1] y, const double[::1] z,
     must be finite, and >= 0 unless ``any_sign_occupancy``.
     """
     cdef Py_ssize_t i, n = x.shape[0], bad = -1
+    cdef int clean
     if y.shape[0] != n or z.shape[0] != n or occupancy.shape[0] != n:
         raise ValueError("x, y, z and occupancy differ in length")
+    if n == 0:
+        return -1, None
+    with nogil:
+        # The vectorised screen first; rows one by one only when it fails.
+        if any_sign_occupancy:
+            clean = vcy_rows_are_finite(&x[0], &y[0], &z[0], &occupancy[0], n)
+        else:
+            clean = vcy_rows_are_valid(&x[0], &y[0], &z[0], &occupancy[0], n)
+    if clean:
+        return -1, None
     with nogil:
         for i in range(n):
             if (not (x[i] - x[i] == 0) or not (y[i] - y[i] == 0)
@@ -260,3 +282,21 @@ def check_rows(const double[::1] x, const double[::1] y, const double[::1] z,
         if not (col[bad] - col[bad] == 0):
             return bad, name
     return bad, "occupancy"
+
+
+def largest(const double[::1] values):
+    """The largest value (0.0 for none), or NaN when any value is NaN."""
+    cdef Py_ssize_t i, n = values.shape[0]
+    cdef double best = 0.0, v
+    cdef bint nan = False
+    if n == 0:
+        return 0.0
+    with nogil:
+        best = values[0]
+        for i in range(n):
+            v = values[i]
+            if v != v:
+                nan = True
+            elif v > best:
+                best = v
+    return float("nan") if nan or best != best else best

@@ -12,7 +12,10 @@ from libc.stdint cimport int32_t, int64_t, uint8_t
 cdef extern from "_arrow_c.h":
     struct ArrowSchema:
         const char *format
+        const char *name
+        int64_t flags
         int64_t n_children
+        ArrowSchema **children
         ArrowSchema *dictionary
         void *release
     struct ArrowArray:
@@ -22,6 +25,7 @@ cdef extern from "_arrow_c.h":
         int64_t n_buffers
         int64_t n_children
         const void **buffers
+        ArrowArray **children
         ArrowArray *dictionary
         void *release
     struct ArrowArrayStream:
