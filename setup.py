@@ -152,6 +152,8 @@ def _extensions():
         "_sources": [],
         "_prepared": [],
         "_draw": ["voxelize_cy/_overlap.c"],
+        "_gradients": ["voxelize_cy/_overlap.c"],
+        "_frames": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }
     headers = [

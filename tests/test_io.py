@@ -152,3 +152,19 @@ def test_loaded_atoms_voxelize(pdb_file):
     img = vc.image_from_atoms(atoms, params)
     assert img[0].sum() == pytest.approx(1.0)  # two half-occupied CA conformers
     assert img[1].sum() == pytest.approx(1.0)
+
+
+def test_write_b_factors(tmp_path, pdb_file):
+    import gemmi
+
+    atoms = vc.atoms_from_file(pdb_file)
+    out = vc.write_b_factors(pdb_file, np.arange(len(atoms)) * 1.5, tmp_path / "b.cif")
+    block = gemmi.cif.read(str(out)).sole_block()
+    b = [float(v) for v in block.find("_atom_site.", ["B_iso_or_equiv"]).column(0)]
+    assert b == [0.0, 1.5, 3.0, 4.5, 6.0, 7.5]
+    again = vc.atoms_from_file(out)
+    assert again[["x", "y", "z"]].equals(atoms[["x", "y", "z"]])
+    with pytest.raises(ValueError, match="has 6 atoms, but 2 values"):
+        vc.write_b_factors(pdb_file, [1.0, 2.0], tmp_path / "c.cif")
+    with pytest.raises(ValueError, match="finite"):
+        vc.write_b_factors(pdb_file, [np.nan] * 6, tmp_path / "d.cif")

@@ -17,6 +17,7 @@ from voxelize_cy._kernels import DEBUG as _DEBUG  # noqa: E402
 from voxelize_cy._kernels import LINETRACE as _LINETRACE  # noqa: E402
 from voxelize_cy._kernels import OPENMP as _OPENMP  # noqa: E402
 from voxelize_cy.frames import random_frame, transform_atoms  # noqa: E402
+from voxelize_cy.gradients import atom_gradients  # noqa: E402
 from voxelize_cy.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
 from voxelize_cy.voxelize import (  # noqa: E402
     Atom,
@@ -43,7 +44,7 @@ from voxelize_cy.voxelize import (  # noqa: E402
 )
 
 from voxelize_cy.example import example_atoms  # noqa: E402
-from voxelize_cy.io import atoms_from_file  # noqa: E402
+from voxelize_cy.io import atoms_from_file, write_b_factors  # noqa: E402
 
 __all__ = [
     "Atom",
@@ -53,6 +54,7 @@ __all__ = [
     "ImageParams",
     "PreparedAtoms",
     "Sphere",
+    "atom_gradients",
     "atoms_from_file",
     "build_info",
     "example_atoms",
@@ -61,6 +63,7 @@ __all__ = [
     "prepare_atoms",
     "random_frame",
     "transform_atoms",
+    "write_b_factors",
 ]
 
 

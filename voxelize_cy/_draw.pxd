@@ -4,7 +4,7 @@
 #
 # Interface of _draw.pyx for the other kernel modules (cimport it).
 
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 
 from voxelize_cy._geometry cimport GridSpec, SelAtom
 
@@ -58,6 +58,6 @@ cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
 
 cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
                      int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
-                     double *work) noexcept nogil
+                     double *work, int32_t *owner) noexcept nogil
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil

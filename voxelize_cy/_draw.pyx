@@ -14,7 +14,7 @@ checked against the image's channel count by ``check_atoms`` before
 """
 
 from libc.math cimport isfinite
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 
 from voxelize_cy._overlap cimport (
@@ -105,15 +105,27 @@ cdef inline void put(real_t *p, double v, int agg) noexcept nogil:
 
 cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int64_t *channels,
                          int n_channels, Py_ssize_t channel_size, double v,
-                         int agg) noexcept nogil:
+                         int agg, int32_t *owner, int32_t atom) noexcept nogil:
+    """``put`` into each channel; with ``owner``, AGG_MAX also records which
+    atom holds each voxel's maximum (the first to reach it, as a strict
+    ``<`` keeps it)."""
     cdef int t
+    cdef Py_ssize_t at
+    cdef real_t cv
     for t in range(n_channels):
-        put(img + <Py_ssize_t>channels[t] * channel_size + voxel, v, agg)
+        at = <Py_ssize_t>channels[t] * channel_size + voxel
+        if owner != NULL:
+            cv = <real_t>v
+            if img[at] < cv:
+                img[at] = cv
+                owner[at] = atom
+        else:
+            put(img + at, v, agg)
 
 
 cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                    double cy, double cz, double r, double weight, const int64_t *channels,
-                   int n_channels, double *work) noexcept nogil:
+                   int n_channels, double *work, int32_t *owner, int32_t atom) noexcept nogil:
     """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
     cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
     if not axis_bounds(cx, r, 0, g, &lo_x, &hi_x):
@@ -190,7 +202,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef double frac, v, fxy
     # One channel (the usual case): write through a row pointer; the original
     # rule (AGG_SUM) keeps its own loop, bit for bit as before.
-    cdef bint one = n_channels == 1
+    cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
     cdef real_t *row
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
@@ -211,7 +223,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                 else:
                     for k in range(nz):
                         put_all(img, base + j * L + k, channels, n_channels,
-                                channel_size, v, agg)
+                                channel_size, v, agg, owner, atom)
             continue
 
         if not tables_ready:
@@ -263,12 +275,12 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                     put(row + k, weight * frac, agg)
                 else:
                     put_all(img, base + j * L + k, channels, n_channels, channel_size,
-                            weight * frac, agg)
+                            weight * frac, agg, owner, atom)
 
 
 cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
                      int agg, const SelAtom *atoms, Py_ssize_t n,
-                     double *work) noexcept nogil:
+                     double *work, int32_t *owner) noexcept nogil:
     cdef Py_ssize_t a, pos
     cdef int64_t channel
     cdef const int64_t *channels
@@ -289,18 +301,20 @@ cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int
             channels = &channel
             n_channels = 1
         add_atom(img, g, fill, agg, atoms[a].x, atoms[a].y, atoms[a].z, r,
-                 atoms[a].weight, channels, n_channels, work)
+                 atoms[a].weight, channels, n_channels, work, owner, <int32_t>a)
 
 
 cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
                      int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
-                     double *work) noexcept nogil:
+                     double *work, int32_t *owner) noexcept nogil:
     """Add ``atoms`` (checked by ``check_atoms``) to ``img``, in order.
 
     ``img`` is a C-contiguous ``(C, L, L, L)`` float32 or float64 image;
-    ``work`` holds ``work_doubles(L)`` doubles.
+    ``work`` holds ``work_doubles(L)`` doubles.  With ``owner`` (an int32
+    array the image's size, -1 filled) and AGG_MAX, ``owner`` receives the
+    index in ``atoms`` of the atom that holds each voxel's maximum.
     """
     if is_float32:
-        draw_typed(<float *>img, g, props, fill, agg, atoms, n, work)
+        draw_typed(<float *>img, g, props, fill, agg, atoms, n, work, owner)
     else:
-        draw_typed(<double *>img, g, props, fill, agg, atoms, n, work)
+        draw_typed(<double *>img, g, props, fill, agg, atoms, n, work, owner)

@@ -23,6 +23,7 @@ from libc.string cimport memset
 import numpy as np
 
 from voxelize_cy._draw cimport (
+    AGG_MAX,
     IMAGE_BAD_ROWS,
     IMAGE_NO_MEMORY,
     IMAGE_OK,
@@ -32,6 +33,7 @@ from voxelize_cy._draw cimport (
     work_doubles,
 )
 from voxelize_cy._geometry cimport Frame, GridSpec, SelAtom, fill_grid_spec
+from voxelize_cy._gradients cimport atom_gradients, gradient_work_doubles
 from voxelize_cy._kinds cimport ElementResolver, KindSpace, KindTables
 from voxelize_cy._overlap cimport vcy_sphere_box_overlap_A3
 from voxelize_cy._select cimport Columns, SelBuf, select_rows, selbuf_free, selbuf_init
@@ -173,7 +175,7 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
                     status = IMAGE_NO_MEMORY
                 else:
                     draw_atoms(data, is_float32, &g, &props, fill, agg, buf.atoms, buf.n,
-                               work)
+                               work, NULL)
         if bad >= 0:
             row = buf.atoms[bad].row
         if return_rows:
@@ -333,7 +335,7 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                                         bufs[b].n, &bad)
                 if status[b] == IMAGE_OK:
                     draw_atoms(base + b * image_size * item, is_float32, &grids[b],
-                               &props[b], fill, agg, bufs[b].atoms, bufs[b].n, work)
+                               &props[b], fill, agg, bufs[b].atoms, bufs[b].n, work, NULL)
                 elif bad >= 0:
                     bad_row[b] = bufs[b].atoms[bad].row
             free(work)
@@ -444,70 +446,94 @@ def benchmark_floor(double[:, :, :, ::1] img, const double[::1] x, const double[
     return count
 
 
-def frame_numbers(object frame, str what="frame"):
-    """Check a 4×4 rigid frame and return its 12 numbers (R row-major, then t).
-
-    ``frame`` maps table coordinates p to the image frame: ``[p', 1] = F @ [p, 1]``.
-    Raises ``ValueError`` naming the problem: not 4×4, NaN or inf, a last row
-    other than 0 0 0 1, a rotation block that is not orthonormal to 1e-6 (shear,
-    scale), or a reflection.
+def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver resolver,
+              object channel_cache, double cx, double cy, double cz, double resolution_A,
+              double max_radius_A, object frame, int fill, int agg, int screen,
+              double[:, ::1] out):
+    """Add to ``out[row]`` (float64, (n_rows, 3)) dL/d(x, y, z) of each atom of
+    the image, in the table's own frame, given ``grad`` = dL/d(image) (a
+    C-contiguous (C, L, L, L) float32/float64 array).  The atoms are those
+    ``draw_image`` draws with the same arguments.  Returns ``(status, row)``
+    as ``draw_image`` (nothing added unless status is 0).
     """
-    f = np.asarray(frame, dtype=np.float64)
-    if f.shape != (4, 4):
-        raise ValueError(f"{what} must be a 4x4 matrix, got shape {f.shape}")
-    cdef const double[:, :] v = f
-    out = np.empty(12, dtype=np.float64)
-    cdef double[::1] o = out
-    read_frame_matrix(v, o, what)
-    return out
-
-
-def frames_numbers(object frames):
-    """``frame_numbers`` for a (B, 4, 4) stack → (B, 12)."""
-    f = np.asarray(frames, dtype=np.float64)
-    if f.ndim != 3 or f.shape[1:] != (4, 4):
-        raise ValueError(f"frames must have shape (B, 4, 4), got {f.shape}")
-    cdef const double[:, :, :] v = f
-    out = np.empty((f.shape[0], 12), dtype=np.float64)
-    cdef double[:, ::1] o = out
-    cdef Py_ssize_t b
-    for b in range(f.shape[0]):
-        read_frame_matrix(v[b], o[b], f"frames[{b}]")
-    return out
-
-
-cdef int read_frame_matrix(const double[:, :] v, double[::1] out, str what) except -1:
-    cdef int i, j, k
-    cdef double s, err = 0, det
-    for i in range(4):
-        for j in range(4):
-            if not (v[i, j] - v[i, j] == 0):
-                raise ValueError(f"{what} holds {v[i, j]} at [{i}, {j}]; it must be finite")
-    if not (v[3, 0] == 0 and v[3, 1] == 0 and v[3, 2] == 0 and v[3, 3] == 1):
-        raise ValueError(f"{what} has last row {[v[3, 0], v[3, 1], v[3, 2], v[3, 3]]}; "
-                         f"a rigid frame's last row is [0, 0, 0, 1]")
-    for i in range(3):
-        for j in range(3):
-            s = 0
-            for k in range(3):
-                s += v[i, k] * v[j, k]
-            s -= 1.0 if i == j else 0.0
-            if s < 0:
-                s = -s
-            if s > err:
-                err = s
-    if err > 1e-6:
-        raise ValueError(
-            f"{what}'s rotation block is not orthonormal (R R^T differs from I by "
-            f"{err:.3g} > 1e-6): a shear or a scale, not a rotation")
-    det = (v[0, 0] * (v[1, 1] * v[2, 2] - v[1, 2] * v[2, 1])
-           - v[0, 1] * (v[1, 0] * v[2, 2] - v[1, 2] * v[2, 0])
-           + v[0, 2] * (v[1, 0] * v[2, 1] - v[1, 1] * v[2, 0]))
-    if det < 0:
-        raise ValueError(f"{what}'s rotation block has determinant {det:.6g}: a "
-                         f"reflection (it would mirror the structure), not a rotation")
-    for i in range(3):
-        for j in range(3):
-            out[3 * i + j] = v[i, j]
-        out[9 + i] = v[i, 3]
-    return 0
+    cdef int length, n_channels
+    cdef bint is_float32
+    image_info(grad, 4, &length, &n_channels, &is_float32)
+    if out.shape[1] != 3 or out.shape[0] != source.n_source_rows():
+        raise ValueError("out must be (n_rows, 3)")
+    cdef GridSpec g
+    fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
+    cdef Frame f
+    read_frame(frame, &f)
+    cdef SelBuf buf
+    buf.atoms = NULL
+    cdef int status = IMAGE_OK, selected
+    cdef Py_ssize_t bad = -1, row = -1, a, size
+    cdef AtomProps props
+    cdef double *work = NULL
+    cdef double *per_atom = NULL
+    cdef int32_t *owner = NULL
+    cdef void *image = NULL
+    cdef list keep = []
+    cdef SourceView view = source.view
+    cdef const void *data = cnp.PyArray_DATA(grad)
+    cdef double gx, gy, gz
+    try:
+        with nogil:
+            if selbuf_init(&buf, 256) < 0:
+                status = IMAGE_NO_MEMORY
+            else:
+                selected = view.select(view.data, &g, &f, screen, &buf)
+                if selected == -2:
+                    status = IMAGE_BAD_ROWS
+                elif selected < 0:
+                    status = IMAGE_NO_MEMORY
+        if status != IMAGE_OK or buf.n == 0:
+            return status, -1
+        kinds_of(source, resolver, channel_cache, buf.atoms, buf.n, &props, keep)
+        size = <Py_ssize_t>n_channels * length * length * length
+        with nogil:
+            status = check_atoms(&g, &props, fill, buf.atoms, buf.n, &bad)
+            if status == IMAGE_OK:
+                work = <double *>malloc(max(work_doubles(length),
+                                            gradient_work_doubles(length)) * sizeof(double))
+                per_atom = <double *>malloc(3 * buf.n * sizeof(double))
+                if work == NULL or per_atom == NULL:
+                    status = IMAGE_NO_MEMORY
+            if status == IMAGE_OK and agg == AGG_MAX:
+                # Who holds each voxel's maximum: the forward pass, with owners.
+                image = calloc(size, 4 if is_float32 else 8)
+                owner = <int32_t *>malloc(size * sizeof(int32_t))
+                if image == NULL or owner == NULL:
+                    status = IMAGE_NO_MEMORY
+                else:
+                    for a in range(size):
+                        owner[a] = -1
+                    draw_atoms(image, is_float32, &g, &props, fill, agg, buf.atoms, buf.n,
+                               work, owner)
+            if status == IMAGE_OK:
+                atom_gradients(data, is_float32, owner, &g, &props, fill, buf.atoms, buf.n,
+                               work, per_atom)
+                for a in range(buf.n):
+                    gx = per_atom[3 * a]
+                    gy = per_atom[3 * a + 1]
+                    gz = per_atom[3 * a + 2]
+                    row = buf.atoms[a].row
+                    if f.active:  # back to the table's frame: R^T g
+                        out[row, 0] += f.rot[0] * gx + f.rot[3] * gy + f.rot[6] * gz
+                        out[row, 1] += f.rot[1] * gx + f.rot[4] * gy + f.rot[7] * gz
+                        out[row, 2] += f.rot[2] * gx + f.rot[5] * gy + f.rot[8] * gz
+                    else:
+                        out[row, 0] += gx
+                        out[row, 1] += gy
+                        out[row, 2] += gz
+                row = -1
+        if bad >= 0:
+            row = buf.atoms[bad].row
+        return status, row
+    finally:
+        free(work)
+        free(per_atom)
+        free(owner)
+        free(image)
+        selbuf_free(&buf)

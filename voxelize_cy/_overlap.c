@@ -331,3 +331,90 @@ void vcy_unit_cdf_plane(double ux,
         }
     }
 }
+
+/*
+ * Gradients: the areas of the ball's cross-sections in voxel faces
+ * ------------------------------------------------------------------
+ * For a ball of centre c and a box [x0,x1] x [y0,y1] x [z0,z1], the overlap
+ * V(c) = integral over the box of 1[|p - c| <= r] dp.  Moving the ball moves
+ * the indicator, so dV/dc_x = -integral over the box of d/dp_x 1[...] dp, and
+ * by the fundamental theorem of calculus along x,
+ *
+ *     dV/dc_x = A(x0) - A(x1),
+ *
+ * where A(x) is the area of the ball's cross-section in the plane of that x
+ * face (a disc of radius rho = sqrt(r^2 - (x - c_x)^2) about (c_y, c_z)) that
+ * falls inside the face's rectangle [y0,y1] x [z0,z1].  Likewise for y and z.
+ *
+ * A disc / rectangle area is a 4-term difference of a signed cumulative
+ * area, the 2D analogue of Q: with the disc centred at the origin,
+ *
+ *     P(v, w) = sgn(v) sgn(w) D(min(|v|, rho), min(|w|, rho)),
+ *     D(a, b) = area{ y^2 + z^2 <= rho^2, 0 <= y <= a, 0 <= z <= b },
+ *     area(disc & [v0,v1] x [w0,w1]) = P(v1,w1) - P(v0,w1) - P(v1,w0) + P(v0,w0),
+ *
+ * so the faces of a block of voxels need P once per face corner, shared by
+ * the faces around it, as the voxels share Q.  D in closed form: when the
+ * corner (a, b) is inside the disc, the rectangle is whole, D = a b.
+ * Otherwise integrate min(b, sqrt(rho^2 - y^2)) for y from 0 to a: the height
+ * is b up to y* = sqrt(rho^2 - b^2), then the circle's, so
+ *
+ *     D = b y* + integral from y* to a of sqrt(rho^2 - y^2) dy
+ *       = (b y* + a a' + rho^2 theta) / 2,    a' = sqrt(rho^2 - a^2),
+ *
+ * with theta = asin(a / rho) - asin(y* / rho) the angle the arc spans,
+ * taken as one atan2 of its sine and cosine (a b - a' y*, a' b + a y*) so
+ * that nothing loses precision where the arc is short (near tangency).
+ * Everything here is in units of the ball's radius (the caller scales by r^2).
+ */
+
+static inline double disc_corner_area(double a, double b, double rho2)
+{
+    /* a, b in [0, rho]; rho2 = rho^2 > 0. */
+    if (a * a + b * b <= rho2) return a * b;
+    const double a_out = sqrt_pos(rho2 - a * a);
+    const double y_star = sqrt_pos(rho2 - b * b);
+    const double theta = atan2(a * b - a_out * y_star, a_out * b + a * y_star);
+    return 0.5 * (b * y_star + a * a_out + rho2 * theta);
+}
+
+void vcy_unit_disc_plane(double u, const double *v, int nv, const double *w, int nw,
+                         double *out)
+{
+    const double rho2 = (1.0 - u) * (1.0 + u);
+    if (!(rho2 > 0.0)) {
+        for (int n = 0; n < nv * nw; ++n) out[n] = 0.0;
+        return;
+    }
+    const double rho = sqrt(rho2);
+    for (int j = 0; j < nv; ++j) {
+        const double sv = sign_of(v[j]);
+        double a = fabs(v[j]);
+        if (a > rho) a = rho;
+        double *row = out + j * nw;
+        for (int k = 0; k < nw; ++k) {
+            const double s = sv * sign_of(w[k]);
+            if (s == 0.0) {
+                row[k] = 0.0;
+                continue;
+            }
+            double b = fabs(w[k]);
+            if (b > rho) b = rho;
+            row[k] = s * disc_corner_area(a, b, rho2);
+        }
+    }
+}
+
+double vcy_disc_rect_area(double rho, double y0, double y1, double z0, double z1)
+{
+    /* Area of the disc of radius rho about the origin within [y0,y1] x [z0,z1]
+     * (a single face: the tests' reference for the block routine). */
+    if (!(rho > 0.0) || !(y1 > y0) || !(z1 > z0)) return 0.0;
+    double v[2] = {y0 / rho, y1 / rho}, w[2] = {z0 / rho, z1 / rho}, p[4];
+    for (int i = 0; i < 2; ++i) {
+        v[i] = clamp_pm1(v[i]);
+        w[i] = clamp_pm1(w[i]);
+    }
+    vcy_unit_disc_plane(0.0, v, 2, w, 2, p);
+    return rho * rho * ((p[3] - p[1]) - (p[2] - p[0]));
+}

@@ -85,6 +85,21 @@ void vcy_unit_cdf_plane(double ux,
                         const double *uz, const double *cap_z, int nz,
                         const vcy_pair *p_yz, double *q, vcy_pair *p_xz);
 
+/*
+ * Gradients (see the comment above vcy_unit_disc_plane in _overlap.c):
+ * dV/dc_x = A(x0) - A(x1), the areas of the ball's cross-sections in the
+ * box's two x faces.
+ *
+ * vcy_unit_disc_plane: out[j * nw + k] = P(v[j], w[k]), the signed cumulative
+ *     area of the unit ball's cross-section in the plane at u (a disc of
+ *     radius sqrt(1 - u^2)), for face corners (v[j], w[k]) in units of r.
+ * vcy_disc_rect_area: the area of a disc of radius rho about the origin
+ *     inside [y0,y1] x [z0,z1] (any units).
+ */
+void vcy_unit_disc_plane(double u, const double *v, int nv, const double *w, int nw,
+                         double *out);
+double vcy_disc_rect_area(double rho, double y0, double y1, double z0, double z1);
+
 #ifdef __cplusplus
 }
 #endif

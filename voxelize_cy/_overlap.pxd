@@ -23,3 +23,6 @@ cdef extern from "_overlap.h" nogil:
                             const double *uy, const double *cap_y, int ny,
                             const double *uz, const double *cap_z, int nz,
                             const vcy_pair *p_yz, double *q, vcy_pair *p_xz)
+    void vcy_unit_disc_plane(double u, const double *v, int nv, const double *w, int nw,
+                             double *out)
+    double vcy_disc_rect_area(double rho, double y0, double y1, double z0, double z1)

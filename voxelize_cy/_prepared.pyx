@@ -134,7 +134,7 @@ cdef class PreparedAtoms(AtomSource):
     cdef CellIndex index
     cdef readonly object x, y, z, occupancy, row, code, cell_start
     cdef readonly list kinds
-    cdef readonly Py_ssize_t n_source_rows
+    cdef Py_ssize_t source_rows
 
     def __cinit__(self, *args, **kwargs):
         self.view.data = &self.index
@@ -150,6 +150,9 @@ cdef class PreparedAtoms(AtomSource):
     cdef list kind_strings(self, KindSpace space):
         return self.kinds
 
+    cpdef Py_ssize_t n_source_rows(self):
+        return self.source_rows
+
     cdef void attach(self, x, y, z, occupancy, row, code, cell_start, list kinds,
                      origin, double cell, dims, Py_ssize_t n_source_rows):
         for array in (x, y, z, occupancy, row, code, cell_start):
@@ -157,7 +160,7 @@ cdef class PreparedAtoms(AtomSource):
         self.x, self.y, self.z, self.occupancy = x, y, z, occupancy
         self.row, self.code, self.cell_start = row, code, cell_start
         self.kinds = kinds
-        self.n_source_rows = n_source_rows
+        self.source_rows = n_source_rows
         cdef Py_ssize_t n = x.shape[0]
         self.n_rows = n
         self.has_elements = True
@@ -214,7 +217,7 @@ cdef class PreparedAtoms(AtomSource):
         origin = tuple(self.index.origin[a] for a in range(3))
         return (_restore, (self.x, self.y, self.z, self.occupancy, self.row, self.code,
                            self.cell_start, self.kinds, origin, self.index.cell,
-                           self.cells, self.n_source_rows))
+                           self.cells, self.source_rows))
 
     def to_pandas(self):
         """The table in its original row order, as a pandas DataFrame

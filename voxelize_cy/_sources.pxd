@@ -44,6 +44,7 @@ cdef class AtomSource:
     cdef int encode(self, KindSpace space, SelAtom *atoms, Py_ssize_t n) except -1
     cdef list kind_strings(self, KindSpace space)
     cdef void base_props(self, AtomProps *props) noexcept
+    cpdef Py_ssize_t n_source_rows(self)
 
 
 cdef class TableSource(AtomSource):

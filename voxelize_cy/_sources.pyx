@@ -57,6 +57,10 @@ cdef class AtomSource:
     cdef list kind_strings(self, KindSpace space):
         return space.strings if space is not None else []
 
+    cpdef Py_ssize_t n_source_rows(self):
+        """Rows of the table the atoms came from (atoms' ``row`` are below it)."""
+        return self.n_rows
+
     cdef void base_props(self, AtomProps *props) noexcept:
         props.kind_radius = NULL
         props.kind_channel = NULL

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from voxelize_cy._kernels import frame_numbers, frames_numbers
+from voxelize_cy._frames import frame_numbers, frames_numbers
 
 __all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames"]
 

@@ -26,7 +26,7 @@ import pandas as pd
 from voxelize_cy._strings import parse_floats
 from voxelize_cy.cache import CACHE_SUFFIXES, read_cache
 
-__all__ = ["atoms_from_file"]
+__all__ = ["atoms_from_file", "write_b_factors"]
 
 _ATOM_SITE_COLUMNS = [
     "type_symbol",
@@ -237,3 +237,49 @@ def _file_kind(path: Path) -> str:
     if stripped.startswith("data_") or "\n_atom_site." in head or "\nloop_" in head:
         return "cif"
     return "pdb"
+
+
+def write_b_factors(path: Union[str, os.PathLike], values, out: Union[str, os.PathLike], *,
+                    model: int = 1) -> Path:
+    """Write a copy of an mmCIF/PDB structure with ``values`` as its B-factors.
+
+    ``values`` holds one number per atom of ``atoms_from_file(path, model=model)``
+    (every atom, in file order), e.g. per-atom saliency scores; viewers colour
+    by them (PyMOL: ``spectrum b``).  Atoms of other models keep theirs.
+
+    Parameters
+    ----------
+    path : the structure file (mmCIF or PDB, gzipped or not)
+    values : sequence of floats, one per atom of the model
+    out : the mmCIF file to write (``.cif``)
+    model : the model the values belong to
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import gemmi
+
+    path, out = Path(path), Path(out)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise ValueError("values must be one finite number per atom")
+    data = gzip.decompress(path.read_bytes()) if _is_gzipped(path) else path.read_bytes()
+    if _file_kind(path) == "cif":
+        document = gemmi.cif.read_string(data)
+    else:
+        structure = gemmi.read_pdb_string(data)
+        document = structure.make_mmcif_document()
+    block = document.sole_block()
+    table = block.find("_atom_site.", ["B_iso_or_equiv", "pdbx_PDB_model_num"])
+    if len(table) == 0:
+        raise ValueError(f"{path} has no _atom_site records (no atoms)")
+    rows = [i for i, number in enumerate(table.column(1)) if number == str(model)]
+    if len(rows) != len(values):
+        raise ValueError(f"{path} model {model} has {len(rows)} atoms, but {len(values)} "
+                         f"values were given")
+    column = table.column(0)
+    for i, value in zip(rows, values):
+        column[i] = f"{value:.4g}"
+    document.write_file(str(out))
+    return out
