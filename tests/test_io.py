@@ -160,8 +160,10 @@ def test_write_b_factors(tmp_path, pdb_file):
     atoms = vc.atoms_from_file(pdb_file)
     out = vc.write_b_factors(pdb_file, np.arange(len(atoms)) * 1.5, tmp_path / "b.cif")
     block = gemmi.cif.read(str(out)).sole_block()
-    b = [float(v) for v in block.find("_atom_site.", ["B_iso_or_equiv"]).column(0)]
+    table = block.find("_atom_site.", ["B_iso_or_equiv", "pdbx_PDB_model_num"])
+    b = [float(row[0]) for row in table if row[1] == "1"]
     assert b == [0.0, 1.5, 3.0, 4.5, 6.0, 7.5]
+    assert all(float(row[0]) == 0.0 for row in table if row[1] == "2")  # untouched
     again = vc.atoms_from_file(out)
     assert again[["x", "y", "z"]].equals(atoms[["x", "y", "z"]])
     with pytest.raises(ValueError, match="has 6 atoms, but 2 values"):
