@@ -74,7 +74,13 @@ def _compiler_supports_openmp(compiler):
 
 
 class BuildExtWithOptionalOpenMP(build_ext):
-    """``build_ext`` that adds OpenMP flags only where the compiler has them."""
+    """``build_ext`` that adds OpenMP flags only where the compiler has them,
+    and compiles the extensions in parallel (one job per core)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = os.cpu_count() or 1
 
     def build_extensions(self):
         use_openmp = False

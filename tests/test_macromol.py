@@ -118,7 +118,10 @@ def scenes(draw):
         "z": [draw(coords) + offset for _ in range(n)],
         "radius_A": [draw(st.floats(0.05, 3.0)) for _ in range(n)],
         "occupancy": [draw(st.floats(-1.0, 1.0)) for _ in range(n)],
-        "channels": [draw(st.lists(st.integers(0, 2), max_size=3)) for _ in range(n)],
+        # At least one channel each: with polars 1.x, macromol_voxelize itself
+        # fails on an empty list (it explodes to a null); ours is tested below.
+        "channels": [draw(st.lists(st.integers(0, 2), min_size=1, max_size=3))
+                     for _ in range(n)],
     }
     table = pl.DataFrame(rows, schema_overrides={"channels": pl.List(pl.Int64)})
     grid = (draw(st.integers(1, 9)), draw(st.sampled_from([0.4, 0.75, 1.0, 1.6])),
@@ -135,6 +138,16 @@ def test_random_scenes_match_macromol_voxelize(scene):
     ours, our_atoms = vm.image_from_atoms(table, params(vm, fill, agg, dtype, grid, 3))
     close(ours, theirs, table, fill, grid[1])
     assert our_atoms.equals(their_atoms)
+
+
+def test_atoms_in_no_channel_add_nothing():
+    table = pl.DataFrame({"x": [0.1, 0.2], "y": [0.0, 0.0], "z": [0.0, 0.0],
+                          "radius_A": [1.0, 1.0], "channels": [[], [1]]},
+                         schema_overrides={"channels": pl.List(pl.Int64)})
+    img, inside = vm.image_from_atoms(table, vm.ImageParams(channels=2, grid=vm.Grid(4, 1.0),
+                                                            dtype=np.float64))
+    assert len(inside) == 2
+    assert img[0].sum() == 0 and img[1].sum() == pytest.approx(1.0)
 
 
 def test_one_channel_needs_no_channels_column():

@@ -13,6 +13,27 @@ the ``voxelize-cy`` command line.
 
 __version__ = "0.2.0"
 
+
+def _check_built():
+    """An ImportError that says what to do when Python finds this package in
+    its source tree, where the compiled extensions have not been built (for
+    example ``python -c "import voxelize_cy"`` run in the repository after
+    ``pip install .``: the source tree shadows the installed package)."""
+    import importlib.util
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    if importlib.util.find_spec("voxelize_cy._kernels") is None and os.path.exists(
+            os.path.join(here, "_kernels.pyx")):
+        raise ImportError(
+            f"voxelize_cy is imported from its source tree ({here}), where its compiled "
+            f"extensions are not built. Run Python from outside the source tree to use "
+            f"the installed package, or build in place with `pip install -e .`"
+        )
+
+
+_check_built()
+
 from voxelize_cy._kernels import DEBUG as _DEBUG  # noqa: E402
 from voxelize_cy._kernels import LINETRACE as _LINETRACE  # noqa: E402
 from voxelize_cy._kernels import OPENMP as _OPENMP  # noqa: E402

@@ -21,6 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Not every module that includes this header calls every routine. */
+#if defined(__GNUC__) || defined(__clang__)
+#define VCY_MAYBE_UNUSED __attribute__((unused))
+#else
+#define VCY_MAYBE_UNUSED
+#endif
+
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define VCY_HAVE_AVX2_PATH 1
 #include <immintrin.h>
@@ -107,6 +114,7 @@ static ptrdiff_t vcy_scan_box_avx2(const double *x, const double *y, const doubl
 }
 #endif
 
+VCY_MAYBE_UNUSED
 static ptrdiff_t vcy_scan_box(const double *x, const double *y, const double *z,
                               const double *o, ptrdiff_t start, ptrdiff_t n,
                               const double *lo, const double *hi, int screen,
@@ -146,7 +154,7 @@ static inline uint64_t vcy_not_finite(uint64_t b)
 /* The screen alone.  Integer operations on the bits, so that compilers
  * vectorise it on baseline SSE2: an occupancy is negative when its bits, read
  * as an unsigned integer, exceed those of -0.0 (which is valid). */
-VCY_MULTIVERSION
+VCY_MULTIVERSION VCY_MAYBE_UNUSED
 static int vcy_rows_are_valid(const double *x, const double *y, const double *z,
                               const double *occupancy, ptrdiff_t n)
 {
@@ -161,7 +169,7 @@ static int vcy_rows_are_valid(const double *x, const double *y, const double *z,
 }
 
 /* 1 when every coordinate and occupancy is finite (occupancies of any sign). */
-VCY_MULTIVERSION
+VCY_MULTIVERSION VCY_MAYBE_UNUSED
 static int vcy_rows_are_finite(const double *x, const double *y, const double *z,
                                const double *occupancy, ptrdiff_t n)
 {
