@@ -187,6 +187,8 @@ def _extensions():
         compiler_directives=directives,
         # The generated .c depends on the build switches: always regenerate.
         force=True,
+        # One .pyx per process: translating them takes as long as compiling.
+        nthreads=os.cpu_count() or 1,
     )
 
 

@@ -1,8 +1,10 @@
 """line_profiler session over voxelize_cy's Cython kernels and its Python API layer.
 
-Times every line of ``voxelize_cy/_kernels.pyx`` entry points (including the
-lines inside their ``with nogil:`` blocks) and of the Python layer
-(``voxelize_cy/voxelize.py``) on the seed workload.
+Times every line of the ``voxelize_cy/_kernels.pyx`` entry points
+``draw_image`` and ``draw_batch`` (including the lines inside their ``with
+nogil:`` blocks) and of the Python layer (``voxelize.py``, ``_checks.py``,
+``_tables.py``) on the seed workload, with the table as the seed's loader
+passes it: a fresh copy on every call.
 
 This needs a build with Cython line tracing, which is off in normal builds (it
 costs speed).  Rebuild with::
@@ -42,7 +44,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import voxelize_cy as vc
-    from voxelize_cy import _kernels, voxelize
+    from voxelize_cy import _checks, _kernels, _tables, voxelize
 
     if not _kernels.LINETRACE:
         print(REBUILD)
@@ -57,26 +59,28 @@ def main(argv=None):
     params = image_params(w, centres(atoms, args.images))
 
     profiler = LineProfiler()
-    # Cython kernels (binding=True cyfunctions, traced line by line).  A fused
-    # function (float32/float64 images) runs one specialisation per dtype: add
-    # each.  cdef helpers (add_atom, ...) have no Python function object; their
-    # time shows on the line of the entry point that calls them.
-    for fn in (_kernels.voxelize_image, _kernels.fill_images, _kernels.find_atoms_in_box):
+    # Cython entry points (binding=True cyfunctions, traced line by line,
+    # including their `with nogil:` blocks).  cdef helpers (the row scan, the
+    # element readers, draw_atoms, the C overlap routines) have no Python
+    # function object; their time shows on the line of the entry point that
+    # calls them.
+    for fn in (_kernels.draw_image, _kernels.draw_batch):
         for specialised in getattr(fn, "__signatures__", {None: fn}).values():
             profiler.add_function(specialised)
-    # The Python API layer.
-    for fn in (voxelize.image_from_atoms, voxelize.images_from_atoms,
-               voxelize._AtomColumns._from_plain_pandas, voxelize._ResolvedParams.__init__,
-               voxelize._cached_kind_tables, voxelize._ElementCodeCache.lookup):
+    # The Python API layer: entry points, parameter checks, reading the table.
+    for fn in (voxelize.image_from_atoms, voxelize.images_from_atoms, voxelize._draw_one,
+               _checks.ResolvedParams.__init__, _checks.element_resolver,
+               _tables.table_source):
         profiler.add_function(fn)
 
-    def workload():
-        cache = {}
-        for p in params:
-            vc.image_from_atoms(atoms, p, cache)
-        vc.images_from_atoms(atoms, params[:64], channel_cache=cache)
+    copies = [atoms.copy() for _ in params]
 
-    workload()  # warm the per-table caches outside the profile
+    def workload():
+        for table, p in zip(copies, params):
+            vc.image_from_atoms(table, p)
+        vc.images_from_atoms(atoms, params[:64])
+
+    workload()  # import-time and first-call work outside the profile
     profiler.runcall(workload)
     profiler.print_stats(output_unit=1e-6, stripzeros=True)
     return 0

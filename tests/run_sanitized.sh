@@ -39,7 +39,10 @@ if [ "$#" -eq 0 ]; then
 fi
 
 cd "$work"
-export LD_PRELOAD="$libasan"
+# libstdc++ is preloaded too: ASan resolves __cxa_throw when it starts, and
+# without it C++ exceptions in extensions loaded later (gemmi) abort the run.
+libstdcxx="$(gcc -print-file-name=libstdc++.so.6)"
+export LD_PRELOAD="$libasan:$libstdcxx"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # From outside the source tree, so the installed (instrumented) build is imported.

@@ -157,3 +157,48 @@ def test_without_pymol_the_import_and_the_3d_view_say_what_to_install(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("voxelize-cy: error:")
     assert "pip install 'voxelize_cy[pymol]'" in result.stderr
+
+
+def cgo_faces(cgo):
+    """(faces, alphas): each face as its 6 triangle vertices, parsed back from
+    a cgo_voxels list (BEGIN, TRIANGLES, COLOR r g b, then per face ALPHA a and
+    6 × (NORMAL nx ny nz VERTEX x y z), END)."""
+    from pymol.cgo import ALPHA, BEGIN, COLOR, END, NORMAL, TRIANGLES, VERTEX
+
+    assert cgo[:3] == [BEGIN, TRIANGLES, COLOR] and cgo[-1] == END
+    body = np.asarray(cgo[6:-1]).reshape(-1, 50)
+    assert np.all(body[:, 0] == ALPHA)
+    vertices = body[:, 2:].reshape(-1, 6, 8)
+    assert np.all(vertices[:, :, 0] == NORMAL) and np.all(vertices[:, :, 4] == VERTEX)
+    normals = vertices[:, :, 1:4]
+    assert np.all(normals == normals[:, :1])  # one normal per face
+    return vertices[:, :, 5:8], body[:, 1], normals[:, 0]
+
+
+def test_cgo_voxels_draws_the_surface_of_the_shown_voxels():
+    values = np.zeros((4, 4, 4))
+    values[1, 1, 1] = 1.0          # a lone voxel: 6 faces
+    values[2:4, 3, 0] = [0.5, 0.2]  # a pair: 10 faces (the shared one is hidden)
+    values[0, 3, 3] = 0.01         # below the threshold: not drawn
+    center, res = np.array([10.0, -5.0, 2.0]), 0.5
+    triangles, alphas, normals = cgo_faces(
+        vp.cgo_voxels(values, center, res, (1.0, 0.0, 0.0), threshold=0.05))
+    assert len(triangles) == 16
+    origin = center - 4 * res / 2
+    # Every face lies in the plane of a voxel side, facing away from the voxel.
+    lone = np.all((triangles >= origin + res) & (triangles <= origin + 2 * res), axis=(1, 2))
+    assert lone.sum() == 6 and sorted(map(tuple, normals[lone])) == sorted(
+        [(-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)])
+    assert np.allclose(alphas[lone], 0.6)  # max_alpha at the channel's maximum
+    pair = ~lone
+    lo, hi = origin + res * np.array([2, 3, 0]), origin + res * np.array([4, 4, 1])
+    assert np.all((triangles[pair] >= lo - 1e-12) & (triangles[pair] <= hi + 1e-12))
+    # The shared x face between the two voxels of the pair is not drawn.
+    inner_x = origin[0] + 3 * res
+    assert not any(np.allclose(t[:, 0], inner_x) for t in triangles[pair])
+    assert sorted(np.round(alphas[pair], 12)) == [0.12] * 5 + [0.3] * 5
+    # Each face's two triangles cover its square: area res² in total.
+    a, b, c = triangles[:, 0::3], triangles[:, 1::3], triangles[:, 2::3]
+    area = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=2).sum(axis=1)
+    assert np.allclose(area, res ** 2)
+    assert vp.cgo_voxels(np.zeros((3, 3, 3)), center, res, (1, 0, 0)) == []

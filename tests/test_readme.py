@@ -112,3 +112,58 @@ def test_the_torch_recipe_runs_as_written():
         lambda p: voxelize.apply(p, atoms["element"].to_numpy(),
                                  atoms["occupancy"].to_numpy(), params),
         (small,), eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def readme_cli_examples():
+    """The ``$ voxelize-cy ...`` lines of the README's command-line examples."""
+    text = (ROOT / "README.md").read_text()
+    after = text.split("<!-- cli examples", 1)[1]
+    block = re.search(r"```console\n(.+?)\n```", after, flags=re.S).group(1)
+    return [line[2:] for line in block.splitlines() if line.startswith("$ ")]
+
+
+def test_the_cli_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every README command-line example, in order, in a folder holding what the
+    README says it holds; each must exit 0 and write the files it names."""
+    import shlex
+    import shutil
+
+    import numpy as np
+    import pytest
+
+    from voxelize_cy import cli
+
+    examples = readme_cli_examples()
+    assert len(examples) >= 6 and all(e.startswith("voxelize-cy ") for e in examples)
+    for name in ("1aa5.cif.gz", "1qjg.cif.gz"):
+        shutil.copy(ROOT / "tests" / "data" / "structures" / name, tmp_path)
+    (tmp_path / "centers.csv").write_text("x,y,z\n-1.5,9.1,2.4\n3.0,8.0,0.5\n-6.0,12.0,4.0\n")
+    monkeypatch.chdir(tmp_path)
+    try:
+        import pyarrow  # noqa: F401
+        have_pyarrow = True
+    except ImportError:
+        have_pyarrow = False
+
+    for example in examples:
+        argv = shlex.split(example)[1:]
+        if not have_pyarrow and ("convert" in argv or any(".feather" in a for a in argv)):
+            continue  # the structure cache needs the cache extra
+        status = cli.main(argv)
+        out, err = capsys.readouterr()
+        assert status == 0, (example, err)
+        assert "warning" not in err.lower(), (example, err)  # every image has atoms
+        outputs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-o", "--png")]
+        for output in outputs:
+            if output.endswith(".dx"):  # one map per channel
+                assert len(list(tmp_path.glob(output[:-3] + "_*.dx"))) == 4, example
+            elif argv[0] == "convert":
+                assert sorted(p.name for p in (tmp_path / output).iterdir()) == [
+                    "1aa5.feather", "1qjg.feather"]
+            else:
+                assert (tmp_path / output).stat().st_size > 0, example
+    stack = np.load(tmp_path / "stack.npy")
+    assert stack.shape[0] == 3 and stack.dtype == np.float32
+    if not have_pyarrow:
+        pytest.skip("the cache examples need pyarrow (the cache extra)")
+    assert np.load(tmp_path / "cached.npy").shape == (4, 15, 15, 15)

@@ -177,6 +177,21 @@ def _convert_one(source: str, output: str, force: bool, compression: str,
         return ConvertResult(source, output, "failed", reason)
 
 
+def _worker_context():
+    """Worker processes that do not inherit this process's threads.
+
+    ``fork`` copies a process whose OpenMP, Arrow or polars thread pools may
+    hold locks, and the child can deadlock on them; ``forkserver`` (POSIX) or
+    ``spawn`` start workers from a clean process.  As with any such pool, a
+    script that calls ``convert_structures`` at import time needs an
+    ``if __name__ == "__main__":`` guard.
+    """
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def convert_structures(
     sources: Iterable[Union[str, os.PathLike]],
     out_dir: Union[str, os.PathLike],
@@ -194,7 +209,9 @@ def convert_structures(
     sources : paths of mmCIF/PDB files (gzipped or not)
     out_dir : folder for the cache files (made if missing)
     jobs : int, optional
-        Worker processes (default: every core); 1 converts in this process.
+        Worker processes (default: every core), started with ``forkserver``
+        (``spawn`` where that is missing), never ``fork``; 1 converts in this
+        process.  Call it under ``if __name__ == "__main__":`` in a script.
     force : bool
         Rewrite caches that are newer than their structure file.
     compression : {'uncompressed', 'lz4', 'zstd'}
@@ -249,7 +266,8 @@ def convert_structures(
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                 mp_context=_worker_context()) as pool:
             futures = {pool.submit(_convert_one, source, output, force, compression,
                                    options): i for i, source, output in tasks}
             for future in as_completed(futures):
