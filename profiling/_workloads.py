@@ -1,6 +1,6 @@
 """Workloads and timing helpers shared by the profiling scripts.
 
-The workloads are those of ../shared/spec/BENCHMARKS.md: structure 1qjg (first
+The project's three benchmark workloads (seed, gym, fine): structure 1qjg (first
 model, every atom, 7,509 atoms) passed whole on every call, centres on atoms
 drawn with ``numpy.random.default_rng(0)``, channels C, N, O, '.*', one radius.
 """

@@ -1,6 +1,6 @@
 """The seed's data-loader step end to end, three ways, in one run.
 
-Per item (LOADER.md): load a structure, pick two origins (atoms of it), make a
+Per item (the seed project's loader): load a structure, pick two origins (atoms of it), make a
 uniformly random frame about each, and voxelize the structure in each frame
 (seed parameters, grid centred on the origin).  Items cycle through the six
 structures of tests/data.

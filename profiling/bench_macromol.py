@@ -1,6 +1,6 @@
 """macromol_voxelize's own API: macromol_voxelize 0.10 vs voxelize_cy.macromol.
 
-The workloads of BENCHMARKS.md (1qjg, every atom, the whole table passed on
+The benchmark workloads of _workloads.py (1qjg, every atom, the whole table passed on
 every call; seed L15 1 Å r 0.5, gym L35 0.75 Å r 0.75, fine L32 0.5 Å
 r 1.0), written the macromol_voxelize way: a polars table with ``radius_A``
 and a ``channels`` column from ``set_atom_channels_by_element`` (C, N, O,

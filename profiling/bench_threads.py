@@ -1,6 +1,6 @@
 """Threads: batch scaling with prange, Python threads on single calls, float32 vs float64.
 
-Seed workload (BENCHMARKS.md), 256 images by default, 1qjg passed whole:
+Seed workload (_workloads.py), 256 images by default, 1qjg passed whole:
 
 1. ``images_from_atoms`` with num_threads=1 vs 2 (OpenMP ``prange``);
 2. one Python thread calling ``image_from_atoms`` for every image vs two

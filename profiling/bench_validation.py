@@ -1,6 +1,6 @@
 """What input validation costs on the seed benchmark.
 
-Times ``image_from_atoms`` on the seed workload (BENCHMARKS.md) with every
+Times ``image_from_atoms`` on the seed workload (_workloads.py) with every
 check on (the shipped behaviour) and with the per-row screen (finite
 coordinates, finite occupancy >= 0 for all 7,509 rows) switched off through a
 private measurement switch, alternating the two several times.  The other

@@ -1,4 +1,4 @@
-"""Benchmark voxelize_cy against its peers on the workloads of BENCHMARKS.md.
+"""Benchmark voxelize_cy against its peers on the workloads of _workloads.py.
 
 Implementations, each measured in this same run (ms per image, median of
 ``--repeats`` runs after a warm-up):
