@@ -11,8 +11,8 @@ at ~100 random centres, with the atom table in each form users pass:
 
 Prints ms per image for each form (single calls, and one batch call on one
 thread), the ratio to the fastest form, and checks that every form gives
-bitwise the same images.  The forms are timed round-robin and each reports
-its best round, so that the machine's drift hits every form alike.
+bitwise the same images.  The forms take turns in blocks of 10 images, so
+that the machine's drift hits every form alike.
 
 Usage::
 
@@ -61,48 +61,54 @@ def table_forms(atoms: pd.DataFrame) -> dict:
     return forms
 
 
-def time_forms(forms, params, rounds):
+def time_forms(forms, params, rounds, block=10):
     """ms per image for every form: single calls, and one batch call on one
     thread.
 
-    The forms are timed round-robin (each round times every form once, so
-    that the machine's drift hits all forms alike).  Each single call is
-    timed on its own; a form's figure is the sum over images of each image's
-    fastest call across rounds, divided by the number of images (the cost
-    without the machine's interruptions).  The batch figure is the fastest
-    round.  The fresh-copy form pays for a deep copy before every call; the
-    copy is timed apart and not counted.
+    The forms take turns in short blocks: in each round, every block of
+    ``block`` images is drawn from each form in turn (a few milliseconds per
+    form, consecutive calls on one table as in a user's loop), so that all
+    forms see the same machine (this VM's speed drifts by up to 2x over a
+    fraction of a second).  A form's figure is the mean over images of each
+    image's fastest call across rounds (the cost without the machine's
+    interruptions).  The batch figure is the fastest round of one batch call
+    per form.  The fresh-copy form pays for a deep copy before every call;
+    the copy is timed apart and not counted.
     """
     n = len(params)
-    single = {name: np.full((rounds, n), np.inf) for name in forms}
-    batch = {name: [] for name in forms}
+    names = list(forms)
+    tables = [forms[name] for name in names]
+    single = np.full((len(names), rounds, n), np.inf)
+    batch = {name: [] for name in names}
     fresh = np.full((rounds, n), np.inf)
     copies = np.full((rounds, n), np.inf)
     pandas_default = forms["pandas, default strings"]
     image = vc.image_from_atoms
     clock = time.perf_counter
     for r in range(rounds + 1):  # round 0 is a warm-up
-        for name, table in forms.items():
-            times = single[name][r - 1]
-            for i, p in enumerate(params):
+        for first in range(0, n, block):
+            chunk = range(first, min(first + block, n))
+            for k, table in enumerate(tables):
+                for i in chunk:
+                    start = clock()
+                    image(table, params[i])
+                    if r:
+                        single[k, r - 1, i] = clock() - start
+            for i in chunk:
                 start = clock()
-                image(table, p)
+                copy = pandas_default.copy(deep=True)
+                middle = clock()
+                image(copy, params[i])
                 if r:
-                    times[i] = clock() - start
+                    copies[r - 1, i] = middle - start
+                    fresh[r - 1, i] = clock() - middle
+        for name, table in forms.items():
             start = clock()
             vc.images_from_atoms(table, params, num_threads=1)
             if r:
                 batch[name].append((clock() - start) / n)
-        for i, p in enumerate(params):
-            start = clock()
-            copy = pandas_default.copy(deep=True)
-            middle = clock()
-            image(copy, p)
-            if r:
-                copies[r - 1, i] = middle - start
-                fresh[r - 1, i] = clock() - middle
-    best = {name: (single[name].min(axis=0).mean() * 1e3, min(batch[name]) * 1e3)
-            for name in forms}
+    best = {name: (single[k].min(axis=0).mean() * 1e3, min(batch[name]) * 1e3)
+            for k, name in enumerate(names)}
     return best, copies.min(axis=0).mean() * 1e3, fresh.min(axis=0).mean() * 1e3
 
 
@@ -119,7 +125,7 @@ def main():
     print(f"voxelize_cy {vc.__version__} {vc.build_info()}; pandas {pd.__version__}; "
           f"default string dtype: {pandas_default['element'].dtype!r}")
     print(f"seed workload on 1qjg ({len(atoms)} atoms), {len(params)} images, "
-          f"{args.rounds} round-robin rounds, one thread\n")
+          f"{args.rounds} rounds, forms taking turns every 10 images, one thread\n")
 
     reference = np.stack([vc.image_from_atoms(pandas_default, p) for p in params])
     equal = {}

@@ -2,8 +2,9 @@
 
 Times ``image_from_atoms`` on the seed workload (_workloads.py) with every
 check on (the shipped behaviour) and with the per-row screen (finite
-coordinates, finite occupancy >= 0 for all 7,509 rows) switched off through a
-private measurement switch, alternating the two several times.  The other
+coordinates, finite occupancy >= 0 for all 7,509 rows, done in the same pass
+that selects the image's rows) switched off through the module's screen
+constant, alternating the two several times.  The other
 checks (parameters, columns, dtypes) are a few microseconds and are also
 reported, timed on their own.
 
@@ -22,6 +23,7 @@ from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 import voxelize_cy as vc
 from voxelize_cy import voxelize
+from voxelize_cy._checks import ResolvedParams
 
 
 def main(argv=None):
@@ -32,22 +34,24 @@ def main(argv=None):
     atoms = load_1qjg()
     w = WORKLOADS["seed"]
     params = image_params(w, centres(atoms, args.images))
-    cache = {}
 
     def run():
         start = time.perf_counter()
         for p in params:
-            vc.image_from_atoms(atoms, p, cache)
+            vc.image_from_atoms(atoms, p)
         return (time.perf_counter() - start) / len(params) * 1e3
 
+    screen_on = voxelize._SCREEN_ORIGINAL
     run()
     on, off = [], []
-    for _ in range(args.rounds):
-        voxelize._SCREEN_ROWS = True
-        on.append(run())
-        voxelize._SCREEN_ROWS = False
-        off.append(run())
-    voxelize._SCREEN_ROWS = True
+    try:
+        for _ in range(args.rounds):
+            voxelize._SCREEN_ORIGINAL = screen_on
+            on.append(run())
+            voxelize._SCREEN_ORIGINAL = voxelize._SCREEN_NONE
+            off.append(run())
+    finally:
+        voxelize._SCREEN_ORIGINAL = screen_on
 
     def per_call_us(fn, n=20000):
         fn()
@@ -57,7 +61,7 @@ def main(argv=None):
         return (time.perf_counter() - start) / n * 1e6
 
     p = params[0]
-    params_us = per_call_us(lambda: voxelize._ResolvedParams(p))
+    params_us = per_call_us(lambda: ResolvedParams(p))
     on_ms, off_ms = statistics.median(on), statistics.median(off)
     print(f"seed, {args.images} images, median of {args.rounds} alternating rounds")
     print(f"| checks | ms per image |")

@@ -28,7 +28,7 @@ from _workloads import CHANNELS, STRUCTURES
 
 import voxelize_cy as vc
 
-STRUCTURES = ["1qjg", "3v4i", "171l", "1aa5", "4rek", "2ypi"]
+NAMES = ["1qjg", "3v4i", "171l", "1aa5", "4rek", "2ypi"]
 
 
 class Loader:
@@ -87,7 +87,7 @@ def main(argv=None):
     import oracle_voxelize as original
 
     structures = {name: vc.atoms_from_file(STRUCTURES / f"{name}.cif.gz")
-                  for name in STRUCTURES}
+                  for name in NAMES}
 
     def original_params(center):
         return original.ImageParams(original.Grid(15, 1.0, center), CHANNELS, 0.5)
@@ -115,7 +115,7 @@ def main(argv=None):
     print("Results")
     print("=======")
     print(f"- {args.images} images, seed parameters, six structures "
-          f"({', '.join(STRUCTURES)}).")
+          f"({', '.join(NAMES)}).")
     print(f"- Before: {wall_before:.3f} s in the loop, {t_before:.3f} s in image_from_atoms "
           f"({t_before / args.images * 1e3:.2f} ms per image, under cProfile).")
     print(f"- After:  {wall_after:.4f} s in the loop, {t_after:.4f} s in image_from_atoms "
