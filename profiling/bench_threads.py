@@ -4,7 +4,8 @@ Seed workload (_workloads.py), 256 images by default, 1qjg passed whole:
 
 1. ``images_from_atoms`` with num_threads=1 vs 2 (OpenMP ``prange``);
 2. one Python thread calling ``image_from_atoms`` for every image vs two
-   Python threads each doing half (the kernel runs without the GIL);
+   Python threads taking the images one at a time from a shared iterator, as
+   a thread-pool loader does (the kernel runs without the GIL);
 3. float32 vs float64 output, one thread.
 
 Each figure is the median of ``--repeats`` runs after a warm-up; the images are
@@ -77,10 +78,19 @@ def main(argv=None):
             for p in chunk:
                 vc.image_from_atoms(atoms, p, cache, dtype=dtype)
 
+    def take_from(work):
+        cache = {}
+        for p in work:  # a shared iterator: each thread takes the next image
+            vc.image_from_atoms(atoms, p, cache)
+
     def python_threads(n_threads):
         def run():
-            threads = [threading.Thread(target=singles, args=(params[k::n_threads],))
-                       for k in range(n_threads)]
+            # Images handed out one at a time, as a thread-pool loader does: a
+            # fixed half each would wait for the slower core (on this VM the two
+            # cores' speeds differ by up to 2x, and swap).
+            work = iter(params * args.rounds)
+            threads = [threading.Thread(target=take_from, args=(work,))
+                       for _ in range(n_threads)]
             for t in threads:
                 t.start()
             for t in threads:

@@ -167,3 +167,40 @@ def test_the_cli_examples_run_as_written(tmp_path, monkeypatch, capsys):
     if not have_pyarrow:
         pytest.skip("the cache examples need pyarrow (the cache extra)")
     assert np.load(tmp_path / "cached.npy").shape == (4, 15, 15, 15)
+
+
+def test_the_picture_commands_run_as_written(tmp_path, monkeypatch, capsys):
+    """The commands under "Seeing the image" that make docs/*.png, run in a
+    copy of the paths they name; the 3D one only where PyMOL is installed."""
+    import importlib.util
+    import shlex
+    import shutil
+
+    import pytest
+
+    from voxelize_cy import cli
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Seeing the image", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.+?)\n```", section, flags=re.S).group(1)
+    commands = [shlex.split(line)[1:] for line in block.splitlines()
+                if line.startswith("voxelize-cy ")]
+    assert len(commands) == 2
+    assert {a for argv in commands for a in argv if a.startswith("docs/")} == {
+        "docs/1aa5_3d.png", "docs/1aa5_preview.png"}
+    structure = tmp_path / "tests" / "data" / "structures" / "1aa5.cif.gz"
+    structure.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "structures" / "1aa5.cif.gz", structure)
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for argv in commands:
+        if "3d" in argv and importlib.util.find_spec("pymol") is None:
+            continue
+        assert cli.main(argv) == 0, (argv, capsys.readouterr().err)
+        ran += 1
+        for i, arg in enumerate(argv[:-1]):
+            if arg in ("-o", "--png"):
+                assert (tmp_path / argv[i + 1]).stat().st_size > 0, argv
+    if ran < len(commands):
+        pytest.skip("the 3D picture needs PyMOL (the pymol extra)")
