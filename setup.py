@@ -156,6 +156,7 @@ def _extensions():
     # modules that call it.  Cross-module calls go through the .pxd files.
     modules = {
         "_strings": [],
+        "_arrow_tables": [],
         "_kinds": [],
         "_select": [],
         "_sources": [],

@@ -6,7 +6,8 @@
 # Interface of _strings.pyx (cimport it).
 
 from cpython.object cimport PyObject
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport (
+    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t)
 
 
 cdef extern from "_arrow_c.h":
@@ -96,3 +97,41 @@ cdef class ElementColumn:
 
 cpdef ElementColumn element_column(object column)
 cpdef ElementColumn polars_element_column(object series)
+
+
+# Arrow bit and integer helpers (shared with _arrow_tables.pyx).
+
+cdef inline bint valid_bit(const uint8_t *validity, int64_t i) noexcept nogil:
+    return validity == NULL or ((validity[i >> 3] >> (i & 7)) & 1)
+
+
+cdef inline int64_t index_at(const void *indices, int width, bint signed_,
+                             int64_t i) noexcept nogil:
+    if width == 1:
+        return (<const int8_t *>indices)[i] if signed_ else (<const uint8_t *>indices)[i]
+    if width == 2:
+        return (<const int16_t *>indices)[i] if signed_ else (<const uint16_t *>indices)[i]
+    if width == 4:
+        return (<const int32_t *>indices)[i] if signed_ else (<const uint32_t *>indices)[i]
+    if signed_:
+        return (<const int64_t *>indices)[i]
+    return <int64_t>(<const uint64_t *>indices)[i]
+
+
+cdef inline int index_format(const char *fmt, int *width, bint *signed_) noexcept nogil:
+    """Bytes and signedness of an Arrow integer format; 0 when not an integer."""
+    if fmt[0] == 0 or fmt[1] != 0:
+        return 0
+    cdef char c = fmt[0]
+    if c == b'c' or c == b'C':
+        width[0] = 1
+    elif c == b's' or c == b'S':
+        width[0] = 2
+    elif c == b'i' or c == b'I':
+        width[0] = 4
+    elif c == b'l' or c == b'L':
+        width[0] = 8
+    else:
+        return 0
+    signed_[0] = c == b'c' or c == b's' or c == b'i' or c == b'l'
+    return 1

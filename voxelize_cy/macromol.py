@@ -22,12 +22,9 @@ Needs polars: ``pip install "voxelize_cy[macromol]"``.
 
 from __future__ import annotations
 
-import enum
 import math
-import numbers
-from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple, Type, Union
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -40,15 +37,19 @@ except ImportError:  # pragma: no cover - exercised in a subprocess test
 
 from voxelize_cy import _kernels
 from voxelize_cy._checks import check_image_size
-from voxelize_cy._sources import TableSource, check_rows, largest
-from voxelize_cy._strings import (
-    export_table,
-    frame_columns,
-    polars_int_lists,
-    polars_list_views,
-    take_rows,
+from voxelize_cy._macromol_params import (
+    _SCREEN_FINITE,
+    AggAlgorithm,
+    FillAlgorithm,
+    Grid,
+    Image,
+    ImageParams,
+    ValidationError,
+    _check_params,
 )
-from voxelize_cy.frames import check_frame, check_frames
+from voxelize_cy._macromol_table import _float_columns, _frame_numbers, _rows_of, _Table
+from voxelize_cy._sources import check_rows
+from voxelize_cy.frames import check_frames
 
 __all__ = [
     "AggAlgorithm",
@@ -70,337 +71,8 @@ __all__ = [
     "write_npz",
 ]
 
-#: An image: ``numpy.ndarray`` of shape ``(channels, L, L, L)``.
-Image = np.ndarray
-
-_SCREEN_FINITE = 2
-_AGG_SUM_WIDE, _AGG_MAX = 2, 1
-
-
-class ValidationError(ValueError):
-    """Raised when errors in the input data are detected."""
-
-
-class FillAlgorithm(enum.IntEnum):
-    """The algorithm used to fill in each voxel of the image."""
-
-    OverlapA3 = 0       #: the overlap volume, Å³
-    FractionAtom = 1    #: the fraction of the atom in the voxel
-    FractionVoxel = 2   #: the fraction of the voxel covered by the atom
-
-
-class AggAlgorithm(enum.IntEnum):
-    """The algorithm used to aggregate multiple fill values for a single voxel."""
-
-    Sum = 0
-    Max = 1
-
-
-_DTYPES = {np.float32: np.dtype(np.float32), np.float64: np.dtype(np.float64)}
-
-# Our kernels' fill codes (see _draw.pxd).
-_FILL_CODES = {FillAlgorithm.FractionAtom: 0, FillAlgorithm.OverlapA3: 1,
-               FillAlgorithm.FractionVoxel: 2}
-# Sums of float32 images in double, as macromol_voxelize adds a double to a float.
-_AGG_CODES = {AggAlgorithm.Sum: _AGG_SUM_WIDE, AggAlgorithm.Max: _AGG_MAX}
-
-
-def _g(value: float) -> str:
-    """A number as C++ streams print it (6 significant digits)."""
-    return f"{value:g}"
-
-
-class Grid:
-    """The spatial dimensions of an image: ``length_voxels`` voxels of
-    ``resolution_A`` Å along each side, centred on ``center_A``.
-
-    Immutable; ``length_A`` and ``shape`` are derived; picklable.
-    """
-
-    __slots__ = ("_length_voxels", "_resolution_A", "_center_A")
-
-    def __init__(self, length_voxels: int, resolution_A: float, center_A=(0, 0, 0)):
-        if isinstance(length_voxels, bool) or not isinstance(length_voxels, numbers.Integral):
-            raise TypeError(f"length_voxels must be an int, got {length_voxels!r}")
-        if isinstance(resolution_A, bool) or not isinstance(resolution_A, numbers.Real):
-            raise TypeError(f"resolution_A must be a number, got {resolution_A!r}")
-        center = np.array(center_A, dtype=np.float64)
-        if center.shape != (3,):
-            raise TypeError(f"center_A must be 3 numbers, got {center_A!r}")
-        if length_voxels < 1:
-            raise ValidationError(f"length_voxels must be >= 1, got {length_voxels}")
-        if not (math.isfinite(resolution_A) and resolution_A > 0):
-            raise ValidationError(f"resolution_A must be finite and > 0, got {resolution_A}")
-        if not np.isfinite(center).all():
-            raise ValidationError(f"center_A must be finite, got {center.tolist()}")
-        center.flags.writeable = False
-        object.__setattr__(self, "_length_voxels", int(length_voxels))
-        object.__setattr__(self, "_resolution_A", float(resolution_A))
-        object.__setattr__(self, "_center_A", center)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"property of 'Grid' object has no setter")
-
-    @property
-    def length_voxels(self) -> int:
-        """The number of voxels in each dimension of the image."""
-        return self._length_voxels
-
-    @property
-    def resolution_A(self) -> float:
-        """The size of each voxel, in Å."""
-        return self._resolution_A
-
-    @property
-    def center_A(self) -> np.ndarray:
-        """The coordinates of the centre of the image, in Å."""
-        return self._center_A
-
-    @property
-    def length_A(self) -> float:
-        """The size of the image in each dimension, in Å."""
-        return self._length_voxels * self._resolution_A
-
-    @property
-    def shape(self) -> Tuple[int, int, int]:
-        return (self._length_voxels,) * 3
-
-    def __repr__(self):
-        center = ", ".join(_g(c) for c in self._center_A)
-        return (f"Grid(length_voxels={self._length_voxels}, "
-                f"resolution_A={_g(self._resolution_A)}, center_A=[{center}])")
-
-    def __reduce__(self):
-        return (Grid, (self._length_voxels, self._resolution_A, self._center_A.copy()))
-
-    def __eq__(self, other):
-        if not isinstance(other, Grid):
-            return NotImplemented
-        return (self._length_voxels == other._length_voxels
-                and self._resolution_A == other._resolution_A
-                and np.array_equal(self._center_A, other._center_A))
-
-    def __hash__(self):
-        return hash((self._length_voxels, self._resolution_A, tuple(self._center_A)))
-
-
-@dataclass
-class ImageParams:
-    """Parameters that apply to the image as a whole (as macromol_voxelize):
-    ``channels`` (how many), ``grid``, ``dtype`` (float32 by default),
-    ``max_radius_A`` (for the outside-the-image filter), ``fill_algorithm``
-    and ``agg_algorithm``."""
-
-    channels: int
-    grid: Grid
-    dtype: Type[np.floating] = np.float32
-    max_radius_A: Optional[float] = None
-    fill_algorithm: FillAlgorithm = FillAlgorithm.FractionAtom
-    agg_algorithm: AggAlgorithm = AggAlgorithm.Sum
-
-
-# --------------------------------------------------------------------------
-# Checks
-# --------------------------------------------------------------------------
-
-
-def _check_params(img_params):
-    """(n_channels, grid, dtype, fill code, agg code) of checked ImageParams."""
-    if type(img_params) is not ImageParams and not isinstance(img_params, ImageParams):
-        raise TypeError(f"img_params must be an ImageParams, got {type(img_params).__name__}")
-    channels = img_params.channels
-    if type(channels) is not int and (isinstance(channels, bool)
-                                      or not isinstance(channels, numbers.Integral)):
-        raise ValidationError(f"ImageParams.channels must be an int >= 1, got {channels!r}")
-    if channels < 1:
-        raise ValidationError(f"ImageParams.channels must be an int >= 1, got {channels!r}")
-    grid = img_params.grid
-    if type(grid) is not Grid and not isinstance(grid, Grid):
-        raise TypeError(f"ImageParams.grid must be a Grid, got {type(grid).__name__}")
-    dtype = _DTYPES.get(img_params.dtype)
-    if dtype is None:
-        try:
-            dtype = np.dtype(img_params.dtype)
-        except TypeError:
-            pass
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValidationError(f"ImageParams.dtype must be float32 or float64, got "
-                                  f"{img_params.dtype!r}")
-    fill = _FILL_CODES.get(img_params.fill_algorithm)
-    agg = _AGG_CODES.get(img_params.agg_algorithm)
-    if fill is None or agg is None:
-        raise ValidationError(
-            f"unknown fill or aggregation algorithm: {img_params.fill_algorithm!r}, "
-            f"{img_params.agg_algorithm!r}")
-    max_radius = img_params.max_radius_A
-    if max_radius is not None and not (isinstance(max_radius, numbers.Real)
-                                       and math.isfinite(max_radius) and max_radius >= 0):
-        raise ValidationError(f"ImageParams.max_radius_A must be a finite number >= 0, "
-                              f"got {max_radius!r}")
-    return int(channels), grid, dtype, fill, agg
-
-
-def _float_columns(atoms, names):
-    """The named columns as C-contiguous float64 arrays (no copy when possible)."""
-    if not isinstance(atoms, pl.DataFrame):
-        raise TypeError(f"atoms must be a polars DataFrame, got {type(atoms).__name__}")
-    out = []
-    for name in names:
-        values = _numeric_view(atoms, name)
-        if values is None:
-            if name not in atoms.columns:
-                missing = [n for n in names if n not in atoms.columns]
-                raise ValidationError(f"atoms is missing column(s) {missing}; "
-                                      f"set_atom_radius_A() and set_atom_channels_by_element()"
-                                      f" make radius_A and channels")
-            series = atoms.get_column(name)
-            if not series.dtype.is_numeric():
-                raise ValidationError(f"atoms[{name!r}] must be numeric, got {series.dtype}")
-            values = series.cast(pl.Float64).to_numpy()  # nulls become NaN: refused later
-        out.append(np.ascontiguousarray(values, dtype=np.float64))
-    return out
-
-
-def _numeric_view(atoms, name):
-    """A numeric column without nulls as a numpy view, through polars' private
-    ``PySeries`` (0.5 µs where the public path takes several); None otherwise."""
-    try:
-        series = atoms._df.get_column(name)
-        if series.null_count():
-            return None  # a view would show whatever the null slots hold
-        view = series.to_numpy_view()
-    except Exception:
-        return None
-    if view is None or view.dtype.kind not in "fiu" or view.ndim != 1:
-        return None
-    return view
-
-
-_TABLE_COLUMNS = ("x", "y", "z", "radius_A", "occupancy", "channels")
-
-
-class _Table:
-    """A macromol table's columns for the kernels: coordinates, radii and
-    occupancies as float64 views, and the ``channels`` lists as int64 views of
-    their Arrow buffers (no copy, whatever the table's size)."""
-
-    def __init__(self, atoms, n_channels):
-        if not isinstance(atoms, pl.DataFrame):
-            raise TypeError(f"atoms must be a polars DataFrame, got {type(atoms).__name__}")
-        # One Arrow export of the table gives every column that is stored the
-        # usual way; the others are converted one by one.
-        self.batch = export_table(atoms)
-        views = (frame_columns(self.batch, _TABLE_COLUMNS) if self.batch is not None
-                 else None) or {}
-        x, y, z, radius = [views[name] if name in views else _float_columns(atoms, (name,))[0]
-                           for name in ("x", "y", "z", "radius_A")]
-        n = len(x)
-        if "occupancy" in views:
-            occupancy = views["occupancy"]
-        elif "occupancy" in atoms.columns:
-            (occupancy,) = _float_columns(atoms, ("occupancy",))
-        else:
-            occupancy = np.ones(n)
-        if "channels" in views:
-            start, channels = views["channels"]
-        elif "channels" in atoms.columns:
-            start, channels = self._channel_lists(atoms.get_column("channels"))
-        elif n_channels == 1:
-            start, channels = np.arange(n + 1, dtype=np.int64), np.zeros(n, dtype=np.int64)
-        else:
-            raise ValidationError(
-                f"atoms has no 'channels' column, and the image has {n_channels} channels; "
-                f"make one with set_atom_channels_by_element()")
-        self.x, self.y, self.z, self.radius, self.occupancy = x, y, z, radius, occupancy
-        self.start, self.channels = start, channels
-        self.n_channels = n_channels
-
-    @staticmethod
-    def _channel_lists(series):
-        views = polars_list_views(series) if series.dtype == pl.List(pl.Int64) else None
-        if views is not None:
-            return views
-        if not isinstance(series.dtype, (pl.List, pl.Array)) or not (
-                series.dtype.inner.is_integer()):
-            raise ValidationError(f"atoms['channels'] must hold a list of channel indices "
-                                  f"per atom, got {series.dtype}")
-        start, channels, null_row = polars_int_lists(series.cast(pl.List(pl.Int64)))
-        if null_row >= 0:
-            raise ValidationError(f"atoms['channels'] at row {null_row} is null or holds "
-                                  f"a null")
-        return start, channels
-
-    def max_radius(self, img_params):
-        """``img_params.max_radius_A``, or the largest radius of the table."""
-        if img_params.max_radius_A is not None:
-            return float(img_params.max_radius_A)
-        biggest = largest(self.radius)
-        if not math.isfinite(biggest):
-            self.raise_for_row(8, int(np.flatnonzero(~np.isfinite(self.radius))[0]))
-        return biggest
-
-    def check_all(self, img_params):
-        """What macromol_voxelize checks on every atom it is given: channel
-        indices in range, radii not above ``max_radius_A``."""
-        if self.channels.size:
-            low, high = int(self.channels.min()), int(self.channels.max())
-            if low < 0 or high >= self.n_channels:
-                raise ValidationError(f"channel indices must be between 0 and "
-                                      f"{self.n_channels - 1}, not "
-                                      f"{low if low < 0 else high}")
-        if (img_params.max_radius_A is not None and len(self.radius)
-                and self.radius.max() > img_params.max_radius_A):
-            raise ValidationError("atom radii must not exceed `ImageParams.max_radius_A`")
-
-    def source(self):
-        return TableSource(self.x, self.y, self.z, self.occupancy, None, radius=self.radius,
-                           channel_start=self.start, channels=self.channels)
-
-    def raise_for_row(self, status, row):
-        """The ValidationError of a kernel status for ``row``."""
-        if status == 5:  # a coordinate or occupancy that is not finite
-            row, what = check_rows(self.x, self.y, self.z, self.occupancy, True)
-            value = float({"x": self.x, "y": self.y, "z": self.z,
-                           "occupancy": self.occupancy}[what][row])
-            raise ValidationError(
-                f"atoms[{what!r}] at row {row} is {value!r}; "
-                f"{'occupancies' if what == 'occupancy' else 'coordinates'} must be finite")
-        if status == 4:
-            channels = self.channels[self.start[row]:self.start[row + 1]]
-            bad = [int(c) for c in channels if not 0 <= c < self.n_channels]
-            raise ValidationError(f"channel indices must be between 0 and "
-                                  f"{self.n_channels - 1}, not {bad[0]} (atom at row {row})")
-        if status == 8:
-            radius = float(self.radius[row])
-            if radius == 0:
-                raise ValidationError(
-                    f"atoms['radius_A'] at row {row} is 0: FillAlgorithm.FractionAtom "
-                    f"divides by the atom's volume; give it a radius > 0")
-            raise ValidationError(f"atoms['radius_A'] at row {row} is {radius!r}; radii "
-                                  f"must be finite and >= 0")
-        if status == 9:
-            raise ValidationError("atom radii must not exceed `ImageParams.max_radius_A` "
-                                  f"(atom at row {row} has {float(self.radius[row])!r})")
-        if status == 3:
-            raise MemoryError("no memory for the voxelization scratch space")
-        raise ValidationError(f"atom at row {row} cannot be drawn (kernel status {status})")
-
-
-def _rows_of(atoms, rows, batch=None):
-    """``atoms[rows]`` (rows in order): copied in C where the column types
-    allow (polars' own gather costs more than an image), else by polars.
-    ``batch``: the table already exported (``export_table``), if at hand."""
-    if len(rows) == len(atoms):
-        return atoms
-    taken = take_rows(batch if batch is not None else atoms, rows)
-    if taken is None:
-        taken = atoms[pl.Series(rows.astype(np.uint32), dtype=pl.UInt32)]
-    return taken
-
-
-def _frame_numbers(frame):
-    return None if frame is None else check_frame(frame)
-
+for _public in (AggAlgorithm, FillAlgorithm, Grid, ImageParams, ValidationError):
+    _public.__module__ = __name__
 
 # --------------------------------------------------------------------------
 # Images

@@ -25,11 +25,10 @@ PyMOL comes with the ``pymol`` extra: ``pip install "voxelize_cy[pymol]"``
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import tempfile
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 

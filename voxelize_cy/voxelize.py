@@ -336,7 +336,6 @@ def images_from_atoms(
         )
     caches = [channel_cache] * len(resolvers)
 
-    L = first.length_voxels
     shape = (n_images, *first.shape)
     if out is None:
         check_image_size(shape, dt, "batch")
