@@ -21,17 +21,14 @@ from voxelize_cy._strings cimport (
     index_at,
     index_format,
     valid_bit,
+    vcy_arrow_release_array,
+    vcy_arrow_release_schema,
+    vcy_arrow_release_stream,
+    vcy_arrow_stream_next,
+    vcy_arrow_stream_schema,
 )
 
 cnp.import_array()
-
-
-cdef extern from "_arrow_c.h":
-    void vcy_arrow_release_schema(ArrowSchema *s) nogil
-    void vcy_arrow_release_array(ArrowArray *a) nogil
-    void vcy_arrow_release_stream(ArrowArrayStream *s) nogil
-    int vcy_arrow_stream_schema(ArrowArrayStream *s, ArrowSchema *out) nogil
-    int vcy_arrow_stream_next(ArrowArrayStream *s, ArrowArray *out) nogil
 
 
 def polars_int_lists(object series):

@@ -32,6 +32,12 @@ cdef extern from "_arrow_c.h":
     struct ArrowArrayStream:
         void *release
 
+    void vcy_arrow_release_schema(ArrowSchema *s) nogil
+    void vcy_arrow_release_array(ArrowArray *a) nogil
+    void vcy_arrow_release_stream(ArrowArrayStream *s) nogil
+    int vcy_arrow_stream_schema(ArrowArrayStream *s, ArrowSchema *out) nogil
+    int vcy_arrow_stream_next(ArrowArrayStream *s, ArrowArray *out) nogil
+
 
 # How a column stores its strings.
 cdef enum:

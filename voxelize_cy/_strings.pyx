@@ -37,14 +37,6 @@ cdef extern from "Python.h":
     int PyUnicode_4BYTE_KIND
 
 
-cdef extern from "_arrow_c.h":
-    void vcy_arrow_release_schema(ArrowSchema *s) nogil
-    void vcy_arrow_release_array(ArrowArray *a) nogil
-    void vcy_arrow_release_stream(ArrowArrayStream *s) nogil
-    int vcy_arrow_stream_schema(ArrowArrayStream *s, ArrowSchema *out) nogil
-    int vcy_arrow_stream_next(ArrowArrayStream *s, ArrowArray *out) nogil
-
-
 cdef inline void string_at(const StringArray *a, int64_t i, Key *out) noexcept nogil:
     """String ``i`` of an Arrow string array (0 <= i < a.length)."""
     cdef int64_t j = a.offset + i
