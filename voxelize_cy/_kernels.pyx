@@ -102,6 +102,21 @@ cdef int read_frame(object frame, Frame *f) except -1:
     return 0
 
 
+cdef int select_image_rows(const SourceView *view, const GridSpec *g, const Frame *f,
+                           int screen, SelBuf *buf) noexcept nogil:
+    """Fill ``buf`` with the rows of ``view`` within reach of the image (moved by
+    ``f``): ``IMAGE_OK``, ``IMAGE_BAD_ROWS`` (``screen`` found a bad row; nothing
+    selected) or ``IMAGE_NO_MEMORY``."""
+    if selbuf_init(buf, 256) < 0:
+        return IMAGE_NO_MEMORY
+    cdef int selected = view.select(view.data, g, f, screen, buf)
+    if selected == -2:
+        return IMAGE_BAD_ROWS
+    if selected < 0:
+        return IMAGE_NO_MEMORY
+    return IMAGE_OK
+
+
 cdef int kinds_of(AtomSource source, ElementResolver resolver, object channel_cache,
                   SelAtom *atoms, Py_ssize_t n, AtomProps *props,
                   list keep) except -1:
@@ -150,18 +165,10 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     cdef list keep = []
     cdef void *data = cnp.PyArray_DATA(img)
     cdef SourceView view
-    cdef int selected
     try:
         view = source.view
         with nogil:
-            if selbuf_init(&buf, 256) < 0:
-                status = IMAGE_NO_MEMORY
-            else:
-                selected = view.select(view.data, &g, &f, screen, &buf)
-                if selected == -2:
-                    status = IMAGE_BAD_ROWS
-                elif selected < 0:
-                    status = IMAGE_NO_MEMORY
+            status = select_image_rows(&view, &g, &f, screen, &buf)
         if status != IMAGE_OK or buf.n == 0:
             if return_rows:
                 return status, -1, np.empty(0, dtype=np.intp)
@@ -288,10 +295,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
         # Selection: one image per iteration, without the GIL.
         with nogil, parallel(num_threads=num_threads):
             for b in prange(n_images, schedule="dynamic", chunksize=1):
-                if (selbuf_init(&bufs[b], 256) < 0
-                        or view_of[b].select(view_of[b].data, &grids[b], &frame_of[b],
-                                             0, &bufs[b]) < 0):
-                    status[b] = IMAGE_NO_MEMORY
+                status[b] = select_image_rows(&view_of[b], &grids[b], &frame_of[b], 0,
+                                              &bufs[b])
 
         # Elements: one kind space per source, one set of kind tables per
         # (source, resolver) pair, shared by the images that use them.
@@ -467,7 +472,7 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
     read_frame(frame, &f)
     cdef SelBuf buf
     buf.atoms = NULL
-    cdef int status = IMAGE_OK, selected
+    cdef int status = IMAGE_OK
     cdef Py_ssize_t bad = -1, row = -1, a, size
     cdef AtomProps props
     cdef double *work = NULL
@@ -480,14 +485,7 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
     cdef double gx, gy, gz
     try:
         with nogil:
-            if selbuf_init(&buf, 256) < 0:
-                status = IMAGE_NO_MEMORY
-            else:
-                selected = view.select(view.data, &g, &f, screen, &buf)
-                if selected == -2:
-                    status = IMAGE_BAD_ROWS
-                elif selected < 0:
-                    status = IMAGE_NO_MEMORY
+            status = select_image_rows(&view, &g, &f, screen, &buf)
         if status != IMAGE_OK or buf.n == 0:
             return status, -1
         kinds_of(source, resolver, channel_cache, buf.atoms, buf.n, &props, keep)
