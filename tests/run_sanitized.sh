@@ -35,7 +35,8 @@ if [ "$#" -eq 0 ]; then
     set -- tests/test_cases.py tests/test_golden.py tests/test_batch.py \
         tests/test_validation.py tests/test_fuzz.py tests/test_overlap.py \
         tests/test_input_forms.py tests/test_frames.py tests/test_prepared.py \
-        tests/test_gradients.py tests/test_macromol.py tests/test_cache.py -q
+        tests/test_gradients.py tests/test_macromol.py tests/test_cache.py \
+        tests/test_layouts.py -q
 fi
 
 cd "$work"

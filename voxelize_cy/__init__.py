@@ -64,11 +64,13 @@ from voxelize_cy.voxelize import (  # noqa: E402
     images_from_atoms,
 )
 
+from voxelize_cy._checks import ChannelPatternError  # noqa: E402
 from voxelize_cy.example import example_atoms  # noqa: E402
 from voxelize_cy.io import atoms_from_file, write_b_factors  # noqa: E402
 
 __all__ = [
     "Atom",
+    "ChannelPatternError",
     "Cube",
     "Grid",
     "Image",

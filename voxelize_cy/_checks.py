@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -196,6 +197,34 @@ def element_resolver(channels, radii):
     return resolver
 
 
+class ChannelPatternError(re.error):
+    """A pattern of ``img_params.channels`` that is not a regular expression.
+
+    A subclass of ``re.error`` (what the original raises), whose message also
+    names the pattern and its index in ``img_params.channels``.
+    """
+
+    def __init__(self, cause: re.error, index: int):
+        super().__init__(cause.msg, cause.pattern, cause.pos)
+        self.index = index
+        self.args = (
+            f"img_params.channels[{index}] = {cause.pattern!r} is not a valid regular "
+            f"expression: {cause}",
+        )
+
+    def __str__(self):
+        return self.args[0]
+
+
+def check_channel_pattern(pattern, index):
+    """``ChannelPatternError`` when ``pattern`` (``img_params.channels[index]``)
+    does not compile."""
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise ChannelPatternError(err, index) from None
+
+
 def _new_resolver(channels, radii):
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         raise TypeError(
@@ -205,9 +234,10 @@ def _new_resolver(channels, radii):
     channels = list(channels)
     if not channels:
         raise ValueError("img_params.channels is empty: an image needs >= 1 channel")
-    for pattern in channels:
+    for index, pattern in enumerate(channels):
         if not isinstance(pattern, str):
             raise TypeError(f"img_params.channels holds {pattern!r}; expected str patterns")
+        check_channel_pattern(pattern, index)
     if isinstance(radii, numbers.Real) and not isinstance(radii, bool):
         radius = check_radius(radii, "img_params.element_radii_A")
         return ElementResolver(channels, radius, True, radius)

@@ -135,6 +135,10 @@ cdef class PreparedAtoms(AtomSource):
     cdef readonly object x, y, z, occupancy, row, code, cell_start
     cdef readonly list kinds
     cdef Py_ssize_t source_rows
+    # For error messages: what the element column held (its dtype or Arrow
+    # type) and the value of each row whose element is not a str.
+    cdef readonly str element_type
+    cdef readonly dict not_str_values
 
     def __cinit__(self, *args, **kwargs):
         self.view.data = &self.index
@@ -161,6 +165,8 @@ cdef class PreparedAtoms(AtomSource):
         self.row, self.code, self.cell_start = row, code, cell_start
         self.kinds = kinds
         self.source_rows = n_source_rows
+        self.element_type = None
+        self.not_str_values = {}
         cdef Py_ssize_t n = x.shape[0]
         self.n_rows = n
         self.has_elements = True
@@ -217,7 +223,8 @@ cdef class PreparedAtoms(AtomSource):
         origin = tuple(self.index.origin[a] for a in range(3))
         return (_restore, (self.x, self.y, self.z, self.occupancy, self.row, self.code,
                            self.cell_start, self.kinds, origin, self.index.cell,
-                           self.cells, self.source_rows))
+                           self.cells, self.source_rows, self.element_type,
+                           self.not_str_values))
 
     def to_pandas(self):
         """The table in its original row order, as a pandas DataFrame
@@ -234,7 +241,7 @@ cdef class PreparedAtoms(AtomSource):
 
 
 def _restore(x, y, z, occupancy, row, code, cell_start, kinds, origin, cell, dims,
-             n_source_rows):
+             n_source_rows, element_type=None, not_str_values=None):
     cdef PreparedAtoms prepared = PreparedAtoms.__new__(PreparedAtoms)
     n = len(x)
     n_cells = int(np.prod(dims))
@@ -250,6 +257,8 @@ def _restore(x, y, z, occupancy, row, code, cell_start, kinds, origin, cell, dim
         raise ValueError("inconsistent PreparedAtoms state")
     prepared.attach(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5],
                     arrays[6], list(kinds), origin, float(cell), dims, n_source_rows)
+    prepared.element_type = element_type
+    prepared.not_str_values = dict(not_str_values or {})
     return prepared
 
 
@@ -349,4 +358,10 @@ def prepare(TableSource source, double cell_A):
     prepared.attach(x_out, y_out, z_out, o_out, row_out, code_out, start_out,
                     list(space.strings), (lo[0], lo[1], lo[2]), cell,
                     (dims[0], dims[1], dims[2]), n)
+    prepared.element_type = source.elements.describe()
+    if None in prepared.kinds:  # rows whose element is no str: kept for the errors
+        missing = prepared.kinds.index(None)
+        prepared.not_str_values = {
+            int(r): source.elements.value_at(int(r))
+            for r in row_out[code_out == missing]}
     return prepared

@@ -97,8 +97,11 @@ cdef int select_columns(const void *data, const GridSpec *g, const Frame *f,
 
 
 cdef inline bint is_float64_vector(object a) noexcept:
+    # The type number says float64 for both byte orders: a byte-swapped
+    # column must be converted, never read in place.
     return (cnp.PyArray_Check(a) and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
-            and cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_IS_C_CONTIGUOUS(a))
+            and cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_IS_C_CONTIGUOUS(a)
+            and cnp.PyArray_ISNOTSWAPPED(a))
 
 
 def float64_column(object column, str name):

@@ -84,6 +84,7 @@ cdef class ElementColumn:
     cdef readonly int layout
     cdef readonly Py_ssize_t n
     cdef object owner                 # keeps the column's memory alive
+    cdef readonly object source       # the column as given (for error messages)
     cdef PyObject **objects           # COLUMN_OBJECT
     cdef const char *fixed            # COLUMN_UCS4
     cdef Py_ssize_t itemsize

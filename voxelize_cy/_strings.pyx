@@ -221,8 +221,8 @@ cdef class ElementColumn:
         return PyUnicode_DecodeUTF8(key.ptr, key.length, NULL)
 
     def value_at(self, Py_ssize_t row):
-        """The element of ``row`` as stored: a ``str``, the non-string value of
-        a numpy column (None, 3.0, b'C'), or None for a missing value."""
+        """The element of ``row`` as stored: a ``str``, the non-string value
+        the column holds there (3, b'C', [1]), or None for a missing value."""
         cdef Key key
         if not 0 <= row < self.n:
             raise IndexError(f"row {row} outside the column's {self.n} rows")
@@ -230,7 +230,20 @@ cdef class ElementColumn:
                 self.layout == COLUMN_NOT_STR and isinstance(self.owner, np.ndarray)):
             return self.owner[row]
         self.key(row, &key)
-        return self.decode(&key)
+        if key.length >= 0 or self.source is None:
+            return self.decode(&key)
+        # Not a string.  In a string column (or string categories) that is a
+        # missing value; otherwise the column holds something else: show it.
+        if self.layout == COLUMN_NOT_STR or (
+                self.layout == COLUMN_CODES and self.code_of(row) >= 0
+                and self.categories.layout == COLUMN_NOT_STR):
+            return stored_value(self.source, row)
+        return None
+
+    def describe(self):
+        """What the column holds, for error messages: its dtype or Arrow type
+        ('dtype int64', 'Arrow type binary', 'categories of dtype int64')."""
+        return describe_column(self.source if self.source is not None else self.owner)
 
     cdef int add_arrow_array(self, ArrowSchema *schema, ArrowArray *array) except -1:
         """Take ownership of one Arrow array (moved into self.arrays) as a chunk."""
@@ -344,7 +357,10 @@ cpdef ElementColumn polars_element_column(object series):
         # as Python sees them, for the error messages.
         values = np.empty(series.len(), dtype=object)
         values[:] = series.to_list()
-        return from_numpy(values)
+        col = from_numpy(values)
+        col.source = series
+        return col
+    col.source = series
     chunks = [series] if series.n_chunks() == 1 else series.get_chunks()
     col.layout = COLUMN_ARROW
     for chunk in chunks:
@@ -374,7 +390,9 @@ cdef ElementColumn from_numpy(object values):
         col.layout = COLUMN_OBJECT
         col.objects = <PyObject **>cnp.PyArray_DATA(values)
     elif values.dtype.kind == "U":
-        values = np.ascontiguousarray(values)
+        # UCS4 code points in the machine's byte order (a byte-swapped '>U2'
+        # column is converted: read in place it would be garbage).
+        values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
         col.layout = COLUMN_UCS4
         col.fixed = <const char *>cnp.PyArray_DATA(values)
         col.itemsize = values.dtype.itemsize
@@ -388,7 +406,7 @@ cdef ElementColumn from_categorical(object categorical):
     codes = getattr(categorical, "_codes", None)
     if not isinstance(codes, np.ndarray):
         codes = np.asarray(categorical.codes)
-    codes = np.ascontiguousarray(codes)
+    codes = np.ascontiguousarray(codes, dtype=codes.dtype.newbyteorder("="))
     if codes.ndim != 1 or codes.dtype.kind != "i" or codes.dtype.itemsize not in (1, 2, 4, 8):
         raise TypeError(f"unsupported categorical codes of dtype {codes.dtype}")
     cdef ElementColumn col = ElementColumn.__new__(ElementColumn)
@@ -402,14 +420,52 @@ cdef ElementColumn from_categorical(object categorical):
     return col
 
 
+cdef object stored_value(object column, Py_ssize_t row):
+    """Value ``row`` of a column as Python sees it (error messages only)."""
+    try:
+        iloc = getattr(column, "iloc", None)  # a pandas Series: by position
+        value = iloc[row] if iloc is not None else column[row]
+    except Exception:
+        return None
+    as_py = getattr(value, "as_py", None)  # a pyarrow scalar
+    return as_py() if as_py is not None else value
+
+
+def describe_column(object column):
+    """The dtype or Arrow type of an element column, in words."""
+    categories = getattr(column, "categories", None)
+    if categories is None and hasattr(column, "cat"):
+        try:
+            categories = column.cat.categories
+        except Exception:
+            categories = None
+    if categories is not None and hasattr(categories, "dtype"):
+        return f"categories of dtype {categories.dtype}"
+    arrow_type = getattr(column, "type", None)
+    if arrow_type is not None and type(arrow_type).__module__.startswith("pyarrow"):
+        return f"Arrow type {arrow_type}"
+    dtype = getattr(column, "dtype", None)
+    if dtype is not None:
+        return f"dtype {dtype}"
+    return type(column).__name__
+
+
 cpdef ElementColumn element_column(object column):
     """Wrap an element column for row-by-row reading (see the module doc).
 
     ``column`` is a 1-D numpy array, a pandas array (Arrow-backed, python
     strings, Categorical), a polars Series or a pyarrow (chunked) array; any
     other sequence is converted to a numpy object array.  A column that holds
-    no strings (numbers, bytes) is accepted: every row reads as "not a str".
+    no strings (numbers, bytes) is accepted: every row reads as "not a str",
+    and ``value_at``/``describe`` say what it holds.
     """
+    cdef ElementColumn col = wrap_column(column)
+    if col.source is None:
+        col.source = column
+    return col
+
+
+cdef ElementColumn wrap_column(object column):
     if isinstance(column, np.ndarray):
         return from_numpy(column)
     if type(column).__module__.startswith("polars"):

@@ -132,6 +132,16 @@ def first_bad_row(source, any_sign_occupancy=False):
 def element_at(source, row):
     """The element of ``row`` as the table holds it (for error messages)."""
     if not isinstance(source, TableSource):  # prepared: its kinds
+        if row in source.not_str_values:
+            return source.not_str_values[row]
         position = int(np.flatnonzero(source.row == row)[0])
         return source.kinds[source.code[position]]
     return source.elements.value_at(row) if source.elements is not None else None
+
+
+def element_type(source):
+    """What the element column of ``source`` holds, in words ('dtype int64',
+    'Arrow type binary'), or None when it is not known."""
+    if not isinstance(source, TableSource):
+        return getattr(source, "element_type", None)
+    return source.elements.describe() if source.elements is not None else None

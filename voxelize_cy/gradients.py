@@ -18,7 +18,7 @@ import numpy as np
 
 from voxelize_cy import _kernels
 from voxelize_cy._checks import ResolvedParams, check_channel_cache
-from voxelize_cy._tables import element_at, first_bad_row, table_source
+from voxelize_cy._tables import first_bad_row, table_source
 from voxelize_cy.frames import check_frame
 from voxelize_cy.voxelize import AGGREGATIONS, FILLS, _mode, _raise_for_row
 
@@ -39,6 +39,9 @@ def check_grad_image(grad_image, shape) -> np.ndarray:
     if grad_image.shape != tuple(shape):
         raise ValueError(f"grad_image has shape {grad_image.shape}; expected {tuple(shape)}, "
                          f"the shape of the image")
+    if grad_image.dtype.kind == "f" and not grad_image.dtype.isnative:
+        # byte-swapped float32/float64: the same numbers in the machine's order
+        grad_image = grad_image.astype(grad_image.dtype.newbyteorder("="))
     if grad_image.dtype not in (np.float32, np.float64):
         raise ValueError(f"grad_image has dtype {grad_image.dtype}; expected float32 or "
                          f"float64 (of shape {tuple(shape)})")
@@ -102,5 +105,5 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
         first_bad_row(source)
         screen = _SCREEN_NONE
     if status != _OK:
-        _raise_for_row(status, row, element_at(source, row), params, channel_cache)
+        _raise_for_row(status, row, source, params, channel_cache)
     return out

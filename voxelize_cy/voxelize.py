@@ -25,7 +25,7 @@ from voxelize_cy._checks import (
     check_out,
     output_array,
 )
-from voxelize_cy._tables import element_at, first_bad_row, table_source
+from voxelize_cy._tables import element_at, element_type, first_bad_row, table_source
 from voxelize_cy.frames import check_frame, check_frames
 from voxelize_cy.model import (  # noqa: F401  (the original's names, re-exported)
     Atom,
@@ -90,14 +90,21 @@ def _mode(value, choices, name):
     raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
 
 
-def _raise_for_row(status, row, element, params, channel_cache, where=""):
-    """Raise the error the original raises (or a clear one) for the atom at ``row``."""
+def _raise_for_row(status, row, source, params, channel_cache, where=""):
+    """Raise the error the original raises (or a clear one) for the atom at
+    ``row`` of ``source`` (the table's ``TableSource`` or a prepared table)."""
     if status == _NO_MEMORY:
         raise MemoryError(f"{where}no memory for the voxelization scratch space")
+    element = element_at(source, row) if row >= 0 else None
+    if isinstance(element, np.generic):  # a numpy scalar: shown as the number it is
+        element = element.item()
     if status == _NOT_STR or not isinstance(element, str):
+        what = "a missing value" if element is None else type(element).__name__
+        column = element_type(source)
         raise ValueError(
-            f"{where}atoms['element'] at row {row} is {element!r}; expected a str "
-            f"such as 'C'"
+            f"{where}atoms['element'] at row {row} is {element!r} ({what}"
+            + (f", in a column of {column}" if column else "")
+            + "); expected a str such as 'C'"
         )
     if status == _NO_RADIUS:
         radii = params.radii
@@ -203,7 +210,7 @@ def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_c
         first_bad_row(source)  # raises, naming the first bad row
         screen = _SCREEN_NONE  # only -0.0 occupancies fail the screen while valid
     if status != _OK:
-        _raise_for_row(status, row, element_at(source, row), params, channel_cache)
+        _raise_for_row(status, row, source, params, channel_cache)
     return img
 
 
@@ -395,7 +402,7 @@ def images_from_atoms(
         source = sources[source_of_image[b]]
         row = int(bad_row[b])
         _raise_for_row(
-            int(status[b]), row, element_at(source, row) if row >= 0 else None,
+            int(status[b]), row, source,
             per_image[b], channel_cache, where=f"image {b}: " if n_images > 1 else "",
         )
     return images
