@@ -392,3 +392,33 @@ def test_invalid_channel_pattern_names_pattern_and_index(channels, index, patter
         assert f"img_params.channels[{index}] = {pattern!r}" in message
         assert "not a valid regular expression" in message
         assert err.value.pos is not None and err.value.pattern == pattern
+
+
+def test_macromol_api_from_every_numeric_layout():
+    """voxelize_cy.macromol reads polars' Arrow buffers in place: tables made
+    from byte-swapped, narrow and integer numpy columns give the float64 image."""
+    pl = pytest.importorskip("polars")
+    import voxelize_cy.macromol as vm
+
+    rng = np.random.default_rng(22)
+    n = 120
+    base = {"x": np.round(rng.uniform(-5, 5, n) * 8) / 8,
+            "y": np.round(rng.uniform(-5, 5, n) * 8) / 8,
+            "z": np.round(rng.uniform(-5, 5, n) * 8) / 8,
+            "occupancy": np.round(rng.uniform(0.25, 1, n) * 8) / 8,
+            "radius_A": np.round(rng.uniform(0.5, 2, n) * 8) / 8}
+    elements = rng.choice(["C", "N", "O", "S"], n)
+    params = vm.ImageParams(channels=3, grid=vm.Grid(length_voxels=10, resolution_A=1.0))
+
+    def image(columns):
+        table = pl.DataFrame({"element": elements, **columns})
+        table = vm.set_atom_channels_by_element(table, [["C"], ["N"], ["*"]])
+        return vm.image_from_atoms(table, params)[0]
+
+    want = image(base)
+    assert want.sum() > 1.0
+    for width in ("f2", "f4", "f8"):
+        for byte_order in ("native", "swapped"):
+            columns = {name: values.astype(width) if byte_order == "native"
+                       else swapped(values, width) for name, values in base.items()}
+            assert np.array_equal(image(columns), want), (width, byte_order)
