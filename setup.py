@@ -114,6 +114,9 @@ def _extensions():
         "-std=c99",
         "-fno-math-errno",
         "-fno-trapping-math",
+        # No fused multiply-adds: every SIMD path of _overlap_block.c (and any
+        # -march a packager adds) gives bitwise the same images.
+        "-ffp-contract=off",
         # Let gcc inline the C routines into each other inside the shared object.
         "-fno-semantic-interposition",
         # No debug information: it would make the build ~40% slower and the
@@ -161,13 +164,14 @@ def _extensions():
         "_select": [],
         "_sources": [],
         "_prepared": [],
-        "_draw": ["voxelize_cy/_overlap.c"],
+        "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c"],
         "_gradients": ["voxelize_cy/_overlap.c"],
         "_frames": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }
     headers = [
         "voxelize_cy/_overlap.h",
+        "voxelize_cy/_overlap_block.h",
         "voxelize_cy/_arrow_c.h",
         "voxelize_cy/_arrow_take.h",
         "voxelize_cy/_openmp_helpers.h",

@@ -19,10 +19,11 @@ from libc.string cimport memcpy
 
 from voxelize_cy._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
-    vcy_pair,
-    vcy_unit_cap_quarter,
-    vcy_unit_cdf_plane,
-    vcy_unit_pair_table,
+    vcy_block,
+    vcy_block_init,
+    vcy_block_plane,
+    vcy_block_prepare,
+    vcy_block_work_doubles,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
 
@@ -32,11 +33,10 @@ ctypedef fused real_t:
 
 
 cdef Py_ssize_t work_doubles(int length) noexcept nogil:
-    """Scratch doubles one image needs: per-axis planes, caps and far distances,
-    the (y, z) pair table, three Q planes and an (x, z) pair row."""
+    """Scratch doubles one image needs: per-axis planes and far distances,
+    three Q planes, and the block's axis and pair tables (_overlap_block.h)."""
     cdef Py_ssize_t m = length + 1
-    cdef Py_ssize_t pair = sizeof(vcy_pair) // sizeof(double) + 1
-    return 8 * m + 3 * m * m + pair * (m * m + m)
+    return 6 * m + 3 * m * m + vcy_block_work_doubles(<int>m)
 
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil:
@@ -144,14 +144,11 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef double *fx = uz + m1
     cdef double *fy = fx + m1
     cdef double *fz = fy + m1
-    cdef double *cap_y = fz + m1
-    cdef double *cap_z = cap_y + m1
-    cdef double *q_lo = cap_z + m1
+    cdef double *q_lo = fz + m1
     cdef double *q_hi = q_lo + m1 * m1
     cdef double *q_first = q_hi + m1 * m1
-    cdef vcy_pair *p_yz = <vcy_pair *>(q_first + m1 * m1)
-    cdef vcy_pair *p_xz = p_yz + m1 * m1
     cdef double *q_tmp
+    cdef vcy_block block
 
     cdef double inv_r = 1.0 / r
     if not (inv_r < 1.7976931348623157e308):
@@ -227,11 +224,8 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             continue
 
         if not tables_ready:
-            for j in range(ny1):
-                cap_y[j] = vcy_unit_cap_quarter(uy[j] if uy[j] >= 0 else -uy[j])
-            for k in range(nz1):
-                cap_z[k] = vcy_unit_cap_quarter(uz[k] if uz[k] >= 0 else -uz[k])
-            vcy_unit_pair_table(uy, ny1, uz, nz1, p_yz)
+            vcy_block_init(&block, q_first + m1 * m1, <int>m1, nx + 1, ny1, nz1)
+            vcy_block_prepare(&block, ux, uy, uz)
             tables_ready = True
 
         # Signed cumulative volumes on the slab's two corner planes; a plane
@@ -242,7 +236,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             q_hi = q_tmp
             plane_lo = i
         elif plane_lo != i:
-            vcy_unit_cdf_plane(ux[i], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_lo, p_xz)
+            vcy_block_plane(&block, i, q_lo)
             plane_lo = i
             if mirror and i == 0:
                 memcpy(q_first, q_lo, plane_size * sizeof(double))
@@ -251,7 +245,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             for t in range(plane_size):
                 q_hi[t] = -q_first[t]
         else:
-            vcy_unit_cdf_plane(ux[i + 1], uy, cap_y, ny1, uz, cap_z, nz1, p_yz, q_hi, p_xz)
+            vcy_block_plane(&block, i + 1, q_hi)
         plane_hi = i + 1
 
         for j in range(ny):

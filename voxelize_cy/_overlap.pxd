@@ -26,3 +26,29 @@ cdef extern from "_overlap.h" nogil:
     void vcy_unit_disc_plane(double u, const double *v, int nv, const double *w, int nw,
                              double *out)
     double vcy_disc_rect_area(double rho, double y0, double y1, double z0, double z1)
+
+
+cdef extern from "_overlap_block.h" nogil:
+    ctypedef struct vcy_pairs:
+        double *w
+        double *z
+        double *alpha
+        double *phi_p
+        double *phi_q
+    ctypedef struct vcy_axis:
+        double *a
+        double *sign
+        double *cap
+    ctypedef struct vcy_block:
+        vcy_axis x, y, z
+        vcy_pairs xy, xz, yz
+        int m, nx, ny, nz
+    long vcy_block_work_doubles(int m)
+    void vcy_block_init(vcy_block *b, double *work, int m, int nx, int ny, int nz)
+    void vcy_block_prepare(vcy_block *b, const double *ux, const double *uy,
+                           const double *uz)
+    void vcy_block_plane(const vcy_block *b, int i, double *q)
+    void vcy_block_atan2(const double *y, const double *x, double *out, int n)
+    int vcy_block_path()
+    int vcy_block_set_path(int path)
+    int vcy_block_best_path()

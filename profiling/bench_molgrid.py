@@ -1,0 +1,219 @@
+"""voxelize_cy and libmolgrid side by side, in one run, taking turns, one thread each.
+
+libmolgrid (gnina's gridder, ``pip install molgrid``) is built against numpy 1,
+so it runs in its own venv (``profiling/.venv-molgrid``, made on first use
+with ``numpy<2``, ``molgrid==0.5.5`` and ``openbabel-wheel``) as a worker
+process (``_molgrid_worker.py``).  The two take turns block by block over the
+same centres on 1qjg (every atom, hydrogens included), so a drifting machine
+slows both alike; each side times only its own calls.
+
+Workloads (4 element channels C, N, O, other; float32 images; one thread):
+
+- ``seed``:  15³ at 1 Å, radius 0.5 Å;
+- ``gym``:   35³ at 0.75 Å, radius 0.75 Å;
+- ``gnina``: 48³ at 0.5 Å (gnina's default 24 Å box), radii C 1.9, N 1.8,
+  O 1.7, other 2.0 Å (gnina's xs radii for those elements).
+
+Columns: libmolgrid's Gaussian (``GridMaker.forward``) and voxelize_cy's
+exact fill (``fill='fraction_voxel'``, the exact overlap over the voxel
+volume: the same unit as a density), ms per image, medians over the rounds,
+and their ratio (> 1: voxelize_cy faster).
+
+Usage::
+
+    python profiling/bench_molgrid.py                 # writes results/bench_molgrid.txt
+    python profiling/bench_molgrid.py --rounds 5 --images 20 --workloads gym
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from _workloads import CHANNELS, REPO_ROOT, centres, load_1qjg  # noqa: E402
+
+import voxelize_cy as vc  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venv-molgrid"
+PEER_PACKAGES = ["numpy<2", "molgrid==0.5.5", "openbabel-wheel"]
+GNINA_RADII = {"C": 1.9, "N": 1.8, "O": 1.7, "*": 2.0}
+
+#: name -> (length_voxels, resolution_A, radii: a number or element -> radius)
+WORKLOADS = {
+    "seed": (15, 1.0, 0.5),
+    "gym": (35, 0.75, 0.75),
+    "gnina": (48, 0.5, GNINA_RADII),
+}
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def molgrid_python() -> Path:
+    """The molgrid venv's python, made on first use."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        print(f"making {VENV} ({' '.join(PEER_PACKAGES)}) ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES],
+                       check=True)
+    return python
+
+
+class MolgridWorker:
+    """The worker process: one JSON command per line."""
+
+    def __init__(self):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        self.process = subprocess.Popen(
+            [str(molgrid_python()), str(HERE / "_molgrid_worker.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+    def ask(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        while line and not line.startswith("{"):  # molgrid prints on import
+            line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the molgrid worker stopped")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer
+
+    def close(self):
+        self.process.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def channel_index(elements) -> np.ndarray:
+    """C, N, O, other -> 0..3 (the channels C, N, O, '.*')."""
+    index = np.full(len(elements), 3, dtype=np.int64)
+    for i, element in enumerate(("C", "N", "O")):
+        index[np.asarray(elements) == element] = i
+    return index
+
+
+def per_atom_radii(elements, radii) -> np.ndarray:
+    if not isinstance(radii, dict):
+        return np.full(len(elements), float(radii))
+    return np.array([radii.get(e, radii["*"]) for e in elements])
+
+
+def voxelize_cy_params(workload, center):
+    length, resolution, radii = WORKLOADS[workload]
+    return vc.ImageParams(vc.Grid(length, resolution, np.asarray(center)), CHANNELS, radii)
+
+
+def time_ours(atoms, workload, centers, fill, out):
+    """Seconds for one pass of single calls over ``centers`` (float32, one thread)."""
+    params = [voxelize_cy_params(workload, c) for c in centers]
+    start = time.perf_counter()
+    for p in params:
+        vc.image_from_atoms(atoms, p, dtype=np.float32, fill=fill, out=out)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS),
+                        choices=list(WORKLOADS))
+    parser.add_argument("--images", type=int, default=20, help="centres per block")
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="blocks each side times, taking turns")
+    parser.add_argument("--output", default=str(HERE / "results" / "bench_molgrid.txt"),
+                        help="results file ('-' for none)")
+    args = parser.parse_args(argv)
+
+    atoms = load_1qjg()
+    elements = atoms["element"].to_numpy(dtype=object)
+    worker = MolgridWorker()
+    lines = [
+        "$ python profiling/bench_molgrid.py " + " ".join(argv or sys.argv[1:]),
+        f"CPU: {cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"numpy {np.__version__}; voxelize_cy {vc.__version__} {vc.build_info()}; "
+        f"libmolgrid {worker.ask(cmd='info')['molgrid']} (its venv's numpy "
+        f"{worker.ask(cmd='info')['numpy']})",
+        f"1qjg: {len(atoms)} atoms (hydrogens included), 4 channels C, N, O, other; "
+        f"float32; one thread each; {args.rounds} rounds of {args.images} images, "
+        f"taking turns; ms per image, median over rounds",
+        "",
+        f"{'workload':<8} {'grid':<16} {'molgrid gaussian':>17} {'ours exact':>11} "
+        f"{'ratio':>7}",
+    ]
+    results = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            npz = Path(tmp) / "atoms.npz"
+            arrays = {"coords": atoms[["x", "y", "z"]].to_numpy(),
+                      "types": channel_index(elements).astype(np.float64)}
+            for name in WORKLOADS:
+                arrays[f"radii/{name}"] = per_atom_radii(elements, WORKLOADS[name][2])
+            np.savez(npz, **arrays)
+            worker.ask(cmd="load", npz=str(npz))
+            for workload in args.workloads:
+                length, resolution, _ = WORKLOADS[workload]
+                all_centers = centres(atoms, args.images * args.rounds)
+                out = np.zeros((len(CHANNELS),) + (length,) * 3, dtype=np.float32)
+                theirs, ours = [], []
+                command = dict(cmd="time", workload=workload, length=length,
+                               resolution=resolution, channels=len(CHANNELS))
+                # warm-up, both sides
+                worker.ask(**command, centers=all_centers[:2].tolist())
+                time_ours(atoms, workload, all_centers[:2], "fraction_voxel", out)
+                for r in range(args.rounds):
+                    block = all_centers[r * args.images:(r + 1) * args.images]
+                    turns = [("theirs", None), ("ours", None)]
+                    if r % 2:
+                        turns.reverse()
+                    for side, _ in turns:
+                        if side == "theirs":
+                            seconds = worker.ask(**command, centers=block.tolist())["seconds"]
+                            theirs.append(seconds / len(block) * 1e3)
+                        else:
+                            seconds = time_ours(atoms, workload, block, "fraction_voxel", out)
+                            ours.append(seconds / len(block) * 1e3)
+                t, o = statistics.median(theirs), statistics.median(ours)
+                results[workload] = {"molgrid_gaussian_ms": t, "ours_exact_ms": o,
+                                     "ratio": t / o}
+                grid = f"{length}^3 at {resolution:g} A"
+                lines.append(f"{workload:<8} {grid:<16} {t:>17.3f} {o:>11.3f} {t / o:>6.2f}x")
+                print(lines[-1], flush=True)
+    finally:
+        worker.close()
+    lines += ["", "ratio = molgrid's time / ours (> 1: voxelize_cy faster)"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.output != "-":
+        Path(args.output).write_text(text)
+        Path(args.output).with_suffix(".json").write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO_ROOT / "profiling"))
+    main()

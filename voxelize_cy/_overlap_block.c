@@ -1,0 +1,413 @@
+/*
+ * _overlap_block.c -- Q on a block of grid corners, vectorised; see
+ * _overlap_block.h for the interface and _overlap.c for the method (the
+ * formulas here are those of pair_terms and corner_from_pairs there, written
+ * branch-free over arrays).
+ *
+ * Arctangent.  Every angle of the pair terms is atan2(y, x) with y, x >= 0.
+ * With t = min(y, x) / max(y, x) in [0, 1], reduced once more to
+ * u = (t - 1) / (t + 1) when t > tan(pi/8) (then atan t = pi/4 + atan u), so
+ * that |u| <= tan(pi/8); atan u = u + u s P(s), s = u^2, with P of degree 11
+ * fitted by weighted least squares to (atan u - u) / u^3 in 50-digit
+ * arithmetic (profiling/fit_atan.py): at most 1.0 ulp of atan u from the
+ * polynomial and its rounding, about 1 ulp after the reductions.  Both
+ * divisions are computed for every lane and the right one selected: no
+ * branch, so the loops vectorise.
+ */
+#include "_overlap_block.h"
+
+#include <math.h>
+
+#define VCY_PI 3.14159265358979323846264338327950288
+#define VCY_PI_2 1.57079632679489661923132169163975144
+#define VCY_PI_4 0.78539816339744830961566084581987572
+#define VCY_PI_6 0.52359877559829887307710723054658381
+#define VCY_TAN_PI_8 0.41421356237309504880168872420969808
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VCY_BLOCK_DISPATCH 1
+#define VCY_INLINE static inline __attribute__((always_inline))
+#else
+#define VCY_BLOCK_DISPATCH 0
+#define VCY_INLINE static inline
+#endif
+
+/* (atan u - u) / u^3 = P(u^2) on |u| <= tan(pi/8). */
+static const double ATAN_P[12] = {
+    -0.33333333333333326, 0.19999999999997575, -0.14285714285378395,
+    0.1111111108766921, -0.09090908128628628, 0.07692282442823326,
+    -0.066662226198888, 0.058769855975500676, -0.05218195053785969,
+    0.045027816530914574, -0.03345828485587056, 0.015180259821583797,
+};
+
+VCY_INLINE double atan2_q1(double y, double x)
+{
+    const int swap = y > x;
+    const double num = swap ? x : y;
+    const double den = swap ? y : x;
+    const double t = (den > 0.0) ? num / (den > 0.0 ? den : 1.0) : 0.0;
+    const int reduce = t > VCY_TAN_PI_8;
+    const double u = reduce ? (t - 1.0) / (t + 1.0) : t;
+    const double s = u * u;
+    double p = ATAN_P[11];
+    p = p * s + ATAN_P[10];
+    p = p * s + ATAN_P[9];
+    p = p * s + ATAN_P[8];
+    p = p * s + ATAN_P[7];
+    p = p * s + ATAN_P[6];
+    p = p * s + ATAN_P[5];
+    p = p * s + ATAN_P[4];
+    p = p * s + ATAN_P[3];
+    p = p * s + ATAN_P[2];
+    p = p * s + ATAN_P[1];
+    p = p * s + ATAN_P[0];
+    double r = u + u * (s * p);
+    r = reduce ? VCY_PI_4 + r : r;
+    return swap ? VCY_PI_2 - r : r;
+}
+
+VCY_INLINE double cap_quarter(double a)
+{
+    /* W(a, 0, 0) for a in [0, 1], as vcy_unit_cap_quarter. */
+    const double h = 1.0 - a;
+    return VCY_PI * h * h * (2.0 + a) / 12.0;
+}
+
+VCY_INLINE void axis_impl(const double *restrict u, int n, double *restrict a,
+                          double *restrict sign, double *restrict cap)
+{
+    for (int i = 0; i < n; ++i) {
+        const double v = u[i];
+        const double m = v < 0.0 ? -v : v;
+        const double mc = m < 1.0 ? m : 1.0;
+        a[i] = m;
+        sign[i] = (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
+        cap[i] = (m < 1.0) ? cap_quarter(mc) : 0.0;
+    }
+}
+
+/* The pair terms of n pairs (p[t], q[t]) whose corner lies inside the ball
+ * (the caller's promise): one branch-free loop over the batch. */
+VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv, int n,
+                           double *restrict w, double *restrict zz, double *restrict al,
+                           double *restrict fp, double *restrict fq)
+{
+    for (int t = 0; t < n; ++t) {
+        const double p = pv[t], q = qv[t];
+        const double free2 = 1.0 - p * p - q * q;
+        const double z = sqrt(free2 > 0.0 ? free2 : 0.0);
+        const double alpha = atan2_q1(z, p * q);
+        const double phi_p = atan2_q1(z, q);
+        const double phi_q = atan2_q1(z, p);
+        const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
+        const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
+        double v = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
+        v = (v > 0.0) ? v : 0.0;
+        w[t] = (v < VCY_PI_6) ? v : VCY_PI_6;
+        zz[t] = z;
+        al[t] = alpha;
+        fp[t] = phi_p;
+        fq[t] = phi_q;
+    }
+}
+
+/* Zero the table of (pa[j], qb[k]) and list its pairs inside the ball:
+ * their coordinates into pv, qv and their table entries into at (as
+ * table * m^2 + j * nb + k); returns the new length of the list. */
+static int list_pairs(const double *pa, int na, const double *qb, int nb,
+                      const vcy_pairs *table, long table_offset, double *pv,
+                      double *qv, long *at, int n)
+{
+    const long size = (long)na * nb;
+    for (long t = 0; t < size; ++t) {
+        table->w[t] = 0.0;
+        table->z[t] = 0.0;
+        table->alpha[t] = 0.0;
+        table->phi_p[t] = 0.0;
+        table->phi_q[t] = 0.0;
+    }
+    for (int j = 0; j < na; ++j) {
+        const double p = pa[j];
+        if (!(p < 1.0)) continue;
+        for (int k = 0; k < nb; ++k) {
+            const double q = qb[k];
+            if (q < 1.0 && 1.0 - p * p - q * q > 0.0) {
+                pv[n] = p;
+                qv[n] = q;
+                at[n] = table_offset + (long)j * nb + k;
+                ++n;
+            }
+        }
+    }
+    return n;
+}
+
+/* The plane's Q: the caps and pair terms everywhere, then the corner terms
+ * of the corners inside the ball as one batch (listed first, so that the
+ * vector loop runs over them only). */
+VCY_INLINE void corner_batch(const vcy_block *blk, int i, const int *restrict jl,
+                             const int *restrict kl, int n, double *restrict wl)
+{
+    const int ny = blk->ny, nz = blk->nz;
+    const double a = blk->x.a[i];
+    const double half_pi = 0.5 * VCY_PI;
+    const double *restrict by = blk->y.a;
+    const double *restrict cz = blk->z.a;
+    const double *restrict xy_z = blk->xy.z + (long)i * ny;
+    const double *restrict xy_alpha = blk->xy.alpha + (long)i * ny;
+    const double *restrict xy_pp = blk->xy.phi_p + (long)i * ny;
+    const double *restrict xy_pq = blk->xy.phi_q + (long)i * ny;
+    const double *restrict xz_z = blk->xz.z + (long)i * nz;
+    const double *restrict xz_alpha = blk->xz.alpha + (long)i * nz;
+    const double *restrict xz_pp = blk->xz.phi_p + (long)i * nz;
+    const double *restrict xz_pq = blk->xz.phi_q + (long)i * nz;
+    const double *restrict yz_z = blk->yz.z;
+    const double *restrict yz_alpha = blk->yz.alpha;
+    const double *restrict yz_pp = blk->yz.phi_p;
+    const double *restrict yz_pq = blk->yz.phi_q;
+    for (int t = 0; t < n; ++t) {
+        /* W(a, b, c) from the three pairs' angles, as corner_from_pairs in
+         * _overlap.c. */
+        const int j = jl[t], k = kl[t];
+        const int jk = j * nz + k;
+        const double b = by[j], c = cz[k];
+        const double zab = xy_z[j], yac = xz_z[k], xbc = yz_z[jk];
+        const double excess = (xy_alpha[j] + xz_alpha[k] + yz_alpha[jk]) - VCY_PI;
+        const double phi_a = (xy_pp[j] + xz_pp[k]) - half_pi;
+        const double phi_b = (xy_pq[j] + yz_pp[jk]) - half_pi;
+        const double phi_c = (xz_pq[k] + yz_pq[jk]) - half_pi;
+        const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
+        const double mx = 0.5 * ((1.0 - a * a) * phi_a - c * yac - b * zab) + b * c;
+        const double my = 0.5 * ((1.0 - b * b) * phi_b - c * xbc - a * zab) + a * c;
+        const double mz = 0.5 * ((1.0 - c * c) * phi_c - b * xbc - a * yac) + a * b;
+        double w = (area_S - a * mx - b * my - c * mz) / 3.0;
+        w = (w > 0.0) ? w : 0.0;
+        wl[t] = (w < VCY_PI_6) ? w : VCY_PI_6;
+    }
+}
+
+static void plane_with(const vcy_block *blk, int i, double *restrict q,
+                       void (*corners)(const vcy_block *, int, const int *, const int *,
+                                       int, double *))
+{
+    const int ny = blk->ny, nz = blk->nz;
+    const double sx = blk->x.sign[i];
+    if (sx == 0.0) {
+        for (int t = 0; t < ny * nz; ++t) q[t] = 0.0;
+        return;
+    }
+    const double a = blk->x.a[i];
+    const double cap_a = blk->x.cap[i];
+    const double *restrict cap_z = blk->z.cap;
+    const double *restrict xz_w = blk->xz.w + (long)i * nz;
+    int *jl = blk->corner_j, *kl = blk->corner_k;
+    int n = 0;
+    /* L without the corner terms, for every corner of the plane. */
+    for (int j = 0; j < ny; ++j) {
+        const double base = (VCY_PI_6 - cap_a - blk->y.cap[j]) + blk->xy.w[(long)i * ny + j];
+        const double *restrict yz_w = blk->yz.w + (long)j * nz;
+        double *restrict q_row = q + (long)j * nz;
+        for (int k = 0; k < nz; ++k)
+            q_row[k] = (base - cap_z[k]) + (xz_w[k] + yz_w[k]);
+        const double b = blk->y.a[j];
+        if (a < 1.0 && b < 1.0 && blk->y.sign[j] != 0.0) {
+            for (int k = 0; k < nz; ++k) {
+                const double c = blk->z.a[k];
+                if (c < 1.0 && 1.0 - a * a - b * b - c * c > 0.0) {
+                    jl[n] = j;
+                    kl[n] = k;
+                    ++n;
+                }
+            }
+        }
+    }
+    corners(blk, i, jl, kl, n, blk->corner_w);
+    for (int t = 0; t < n; ++t) q[jl[t] * nz + kl[t]] -= blk->corner_w[t];
+    /* Signs, and the clamp at 0 (L >= 0 up to rounding). */
+    for (int j = 0; j < ny; ++j) {
+        const double sxy = sx * blk->y.sign[j];
+        const double *restrict sz = blk->z.sign;
+        double *restrict q_row = q + (long)j * nz;
+        for (int k = 0; k < nz; ++k) {
+            const double v = q_row[k];
+            q_row[k] = (sxy * sz[k]) * ((v > 0.0) ? v : 0.0);
+        }
+    }
+}
+
+VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
+                           double *restrict out, int n)
+{
+    for (int i = 0; i < n; ++i) out[i] = atan2_q1(y[i], x[i]);
+}
+
+VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
+                             const double *uz)
+{
+    axis_impl(ux, b->nx, b->x.a, b->x.sign, b->x.cap);
+    axis_impl(uy, b->ny, b->y.a, b->y.sign, b->y.cap);
+    axis_impl(uz, b->nz, b->z.a, b->z.sign, b->z.cap);
+    /* The pairs inside the ball of the three tables, as one batch. */
+    const long mm = (long)b->m * b->m;
+    int n = list_pairs(b->x.a, b->nx, b->y.a, b->ny, &b->xy, 0, b->pair_p, b->pair_q,
+                       b->pair_at, 0);
+    n = list_pairs(b->x.a, b->nx, b->z.a, b->nz, &b->xz, mm, b->pair_p, b->pair_q,
+                   b->pair_at, n);
+    n = list_pairs(b->y.a, b->ny, b->z.a, b->nz, &b->yz, 2 * mm, b->pair_p, b->pair_q,
+                   b->pair_at, n);
+    double *out = b->pair_out;
+    const long cap = 3 * mm;
+    pair_batch(b->pair_p, b->pair_q, n, out, out + cap, out + 2 * cap, out + 3 * cap,
+               out + 4 * cap);
+    const vcy_pairs *tables[3] = {&b->xy, &b->xz, &b->yz};
+    for (int t = 0; t < n; ++t) {
+        const long at = b->pair_at[t];
+        const vcy_pairs *table = tables[at / mm];
+        const long e = at % mm;
+        table->w[e] = out[t];
+        table->z[e] = out[cap + t];
+        table->alpha[e] = out[2 * cap + t];
+        table->phi_p[e] = out[3 * cap + t];
+        table->phi_q[e] = out[4 * cap + t];
+    }
+}
+
+/* One copy of each routine per SIMD path: the same source, compiled for the
+ * path's instruction set (always_inline bodies above). */
+#define VCY_PATH_FUNCTIONS(suffix, attr)                                              \
+    attr static void prepare_##suffix(vcy_block *b, const double *ux, const double *uy, \
+                                      const double *uz)                               \
+    {                                                                                 \
+        prepare_impl(b, ux, uy, uz);                                                  \
+    }                                                                                 \
+    attr static void corners_##suffix(const vcy_block *b, int i, const int *jl,       \
+                                      const int *kl, int n, double *wl)               \
+    {                                                                                 \
+        corner_batch(b, i, jl, kl, n, wl);                                            \
+    }                                                                                 \
+    attr static void plane_##suffix(const vcy_block *b, int i, double *q)             \
+    {                                                                                 \
+        plane_with(b, i, q, corners_##suffix);                                        \
+    }                                                                                 \
+    attr static void atan2_##suffix(const double *y, const double *x, double *out,    \
+                                    int n)                                            \
+    {                                                                                 \
+        atan2_impl(y, x, out, n);                                                     \
+    }
+
+VCY_PATH_FUNCTIONS(base, )
+#if VCY_BLOCK_DISPATCH
+VCY_PATH_FUNCTIONS(avx2, __attribute__((target("avx2"))))
+VCY_PATH_FUNCTIONS(avx512, __attribute__((target("avx512f"))))
+#endif
+
+int vcy_block_best_path(void)
+{
+#if VCY_BLOCK_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 0;
+}
+
+/* -1 until first use; a benign race (every thread writes the same value). */
+static int current_path = -1;
+
+int vcy_block_path(void)
+{
+    int path = current_path;
+    if (path < 0) {
+        path = vcy_block_best_path();
+        current_path = path;
+    }
+    return path;
+}
+
+int vcy_block_set_path(int path)
+{
+    if (path < 0) {
+        current_path = vcy_block_best_path();
+    } else if (path <= vcy_block_best_path()) {
+        current_path = path;
+    }
+    return vcy_block_path();
+}
+
+void vcy_block_prepare(vcy_block *b, const double *ux, const double *uy, const double *uz)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: prepare_avx512(b, ux, uy, uz); return;
+    case 1: prepare_avx2(b, ux, uy, uz); return;
+    default: break;
+    }
+#endif
+    prepare_base(b, ux, uy, uz);
+}
+
+void vcy_block_plane(const vcy_block *b, int i, double *q)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: plane_avx512(b, i, q); return;
+    case 1: plane_avx2(b, i, q); return;
+    default: break;
+    }
+#endif
+    plane_base(b, i, q);
+}
+
+void vcy_block_atan2(const double *y, const double *x, double *out, int n)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: atan2_avx512(y, x, out, n); return;
+    case 1: atan2_avx2(y, x, out, n); return;
+    default: break;
+    }
+#endif
+    atan2_base(y, x, out, n);
+}
+
+long vcy_block_work_doubles(int m)
+{
+    /* three axes x 3 arrays x m; three pair tables x 5 arrays x m^2; the pair
+     * batch: p, q, table entry (a long) and 5 outputs x 3 m^2; the corner
+     * batch: j, k (ints, one double for two) and w x m^2. */
+    const long mm = (long)m * m;
+    return 9L * m + 15L * mm + 8L * 3 * mm + 2L * mm + 8;
+}
+
+void vcy_block_init(vcy_block *b, double *work, int m, int nx, int ny, int nz)
+{
+    const long mm = (long)m * m;
+    vcy_axis *axes[3] = {&b->x, &b->y, &b->z};
+    for (int t = 0; t < 3; ++t) {
+        axes[t]->a = work;
+        axes[t]->sign = work + m;
+        axes[t]->cap = work + 2L * m;
+        work += 3L * m;
+    }
+    vcy_pairs *tables[3] = {&b->xy, &b->xz, &b->yz};
+    for (int t = 0; t < 3; ++t) {
+        tables[t]->w = work;
+        tables[t]->z = work + mm;
+        tables[t]->alpha = work + 2 * mm;
+        tables[t]->phi_p = work + 3 * mm;
+        tables[t]->phi_q = work + 4 * mm;
+        work += 5 * mm;
+    }
+    b->pair_p = work;
+    b->pair_q = work + 3 * mm;
+    b->pair_at = (long *)(work + 6 * mm);  /* a long fits in a double's 8 bytes */
+    b->pair_out = work + 9 * mm;
+    work += 24 * mm;
+    b->corner_w = work;
+    b->corner_j = (int *)(work + mm);
+    b->corner_k = b->corner_j + mm;
+    b->m = m;
+    b->nx = nx;
+    b->ny = ny;
+    b->nz = nz;
+}
