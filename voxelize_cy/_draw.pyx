@@ -20,9 +20,12 @@ from libc.string cimport memcpy
 from voxelize_cy._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
     vcy_block,
+    vcy_block_add_f32,
+    vcy_block_add_f64,
     vcy_block_init,
     vcy_block_plane,
     vcy_block_prepare,
+    vcy_block_slab,
     vcy_block_work_doubles,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
@@ -34,9 +37,10 @@ ctypedef fused real_t:
 
 cdef Py_ssize_t work_doubles(int length) noexcept nogil:
     """Scratch doubles one image needs: per-axis planes and far distances,
-    three Q planes, and the block's axis and pair tables (_overlap_block.h)."""
+    three Q planes, a slab's voxel values, and the block's axis and pair
+    tables (_overlap_block.h)."""
     cdef Py_ssize_t m = length + 1
-    return 6 * m + 3 * m * m + vcy_block_work_doubles(<int>m)
+    return 6 * m + 4 * m * m + vcy_block_work_doubles(<int>m)
 
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil:
@@ -147,6 +151,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef double *q_lo = fz + m1
     cdef double *q_hi = q_lo + m1 * m1
     cdef double *q_first = q_hi + m1 * m1
+    cdef double *slab = q_first + m1 * m1        # ny x nz voxel values
     cdef double *q_tmp
     cdef vcy_block block
 
@@ -196,7 +201,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef Py_ssize_t L = g.length
     cdef Py_ssize_t channel_size = L * L * L
     cdef Py_ssize_t base, voxel
-    cdef double frac, v, fxy
+    cdef double frac, v
     # One channel (the usual case): write through a row pointer; the original
     # rule (AGG_SUM) keeps its own loop, bit for bit as before.
     cdef bint one = n_channels == 1 and owner == NULL
@@ -224,7 +229,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             continue
 
         if not tables_ready:
-            vcy_block_init(&block, q_first + m1 * m1, <int>m1, nx + 1, ny1, nz1)
+            vcy_block_init(&block, slab + m1 * m1, <int>m1, nx + 1, ny1, nz1)
             vcy_block_prepare(&block, ux, uy, uz)
             tables_ready = True
 
@@ -248,24 +253,20 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             vcy_block_plane(&block, i + 1, q_hi)
         plane_hi = i + 1
 
+        vcy_block_slab(q_lo, q_hi, ny, nz, fx[i], fy, fz, inside, upper, scale, slab)
+        if plain:
+            if real_t is float:
+                vcy_block_add_f32(img0 + base, L, ny, nz, slab, weight)
+            else:
+                vcy_block_add_f64(img0 + base, L, ny, nz, slab, weight)
+            continue
         for j in range(ny):
             row = img0 + base + j * L
-            fxy = fx[i] + fy[j]
             for k in range(nz):
-                if fxy + fz[k] <= 1.0:
-                    frac = inside
-                else:
-                    frac = (((q_hi[(j + 1) * nz1 + k + 1] - q_hi[j * nz1 + k + 1])
-                             - (q_hi[(j + 1) * nz1 + k] - q_hi[j * nz1 + k]))
-                            - ((q_lo[(j + 1) * nz1 + k + 1] - q_lo[j * nz1 + k + 1])
-                               - (q_lo[(j + 1) * nz1 + k] - q_lo[j * nz1 + k]))) * scale
-                    if not (frac > 0):
-                        continue
-                    if frac > upper:
-                        frac = upper
-                if plain:
-                    row[k] += <real_t>(weight * frac)
-                elif one:
+                frac = slab[j * nz + k]
+                if not (frac > 0):
+                    continue
+                if one:
                     put(row + k, weight * frac, agg)
                 else:
                     put_all(img, base + j * L + k, channels, n_channels, channel_size,

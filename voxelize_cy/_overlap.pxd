@@ -49,6 +49,13 @@ cdef extern from "_overlap_block.h" nogil:
                            const double *uz)
     void vcy_block_plane(const vcy_block *b, int i, double *q)
     void vcy_block_atan2(const double *y, const double *x, double *out, int n)
+    void vcy_block_slab(const double *q_lo, const double *q_hi, int ny, int nz, double fx,
+                        const double *fy, const double *fz, double inside, double upper,
+                        double scale, double *frac)
+    void vcy_block_add_f32(float *slab, long row_stride, int ny, int nz,
+                           const double *frac, double weight)
+    void vcy_block_add_f64(double *slab, long row_stride, int ny, int nz,
+                           const double *frac, double weight)
     int vcy_block_path()
     int vcy_block_set_path(int path)
     int vcy_block_best_path()

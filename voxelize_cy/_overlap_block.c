@@ -6,13 +6,13 @@
  *
  * Arctangent.  Every angle of the pair terms is atan2(y, x) with y, x >= 0.
  * With t = min(y, x) / max(y, x) in [0, 1], reduced once more to
- * u = (t - 1) / (t + 1) when t > tan(pi/8) (then atan t = pi/4 + atan u), so
- * that |u| <= tan(pi/8); atan u = u + u s P(s), s = u^2, with P of degree 11
+ * u = (t - 1) / (t + 1) = (y' - x') / (y' + x') when t > tan(pi/8) (then
+ * atan t = pi/4 + atan u), so that |u| <= tan(pi/8), with one division; atan u = u + u s P(s), s = u^2, with P of degree 11
  * fitted by weighted least squares to (atan u - u) / u^3 in 50-digit
  * arithmetic (profiling/fit_atan.py): at most 1.0 ulp of atan u from the
- * polynomial and its rounding, about 1 ulp after the reductions.  Both
- * divisions are computed for every lane and the right one selected: no
- * branch, so the loops vectorise.
+ * polynomial and its rounding, about 1 ulp after the reductions.  The
+ * numerator and denominator are selected before the one division: no branch,
+ * so the loops vectorise.
  */
 #include "_overlap_block.h"
 
@@ -45,9 +45,12 @@ VCY_INLINE double atan2_q1(double y, double x)
     const int swap = y > x;
     const double num = swap ? x : y;
     const double den = swap ? y : x;
-    const double t = (den > 0.0) ? num / (den > 0.0 ? den : 1.0) : 0.0;
-    const int reduce = t > VCY_TAN_PI_8;
-    const double u = reduce ? (t - 1.0) / (t + 1.0) : t;
+    /* t = num / den in [0, 1]; past tan(pi/8), u = (t - 1) / (t + 1) taken
+     * as (num - den) / (num + den): one division either way. */
+    const int reduce = num > VCY_TAN_PI_8 * den;
+    const double top = reduce ? num - den : num;
+    const double bottom = reduce ? num + den : den;
+    const double u = (den > 0.0) ? top / (bottom > 0.0 ? bottom : 1.0) : 0.0;
     const double s = u * u;
     double p = ATAN_P[11];
     p = p * s + ATAN_P[10];
@@ -111,21 +114,17 @@ VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv,
     }
 }
 
-/* Zero the table of (pa[j], qb[k]) and list its pairs inside the ball:
+/* Zero the w of the table of (pa[j], qb[k]) and list its pairs inside the ball:
  * their coordinates into pv, qv and their table entries into at (as
  * table * m^2 + j * nb + k); returns the new length of the list. */
 static int list_pairs(const double *pa, int na, const double *qb, int nb,
                       const vcy_pairs *table, long table_offset, double *pv,
                       double *qv, long *at, int n)
 {
+    /* Only w is read outside the ball (the angles and z are read for the
+     * corners inside it, whose pairs are inside too). */
     const long size = (long)na * nb;
-    for (long t = 0; t < size; ++t) {
-        table->w[t] = 0.0;
-        table->z[t] = 0.0;
-        table->alpha[t] = 0.0;
-        table->phi_p[t] = 0.0;
-        table->phi_q[t] = 0.0;
-    }
+    for (long t = 0; t < size; ++t) table->w[t] = 0.0;
     for (int j = 0; j < na; ++j) {
         const double p = pa[j];
         if (!(p < 1.0)) continue;
@@ -235,6 +234,49 @@ static void plane_with(const vcy_block *blk, int i, double *restrict q,
     }
 }
 
+VCY_INLINE void slab_impl(const double *restrict q_lo, const double *restrict q_hi,
+                          int ny, int nz, double fx, const double *restrict fy,
+                          const double *restrict fz, double inside, double upper,
+                          double scale, double *restrict frac)
+{
+    const int nz1 = nz + 1;
+    for (int j = 0; j < ny; ++j) {
+        const double fxy = fx + fy[j];
+        const double *restrict h0 = q_hi + (long)j * nz1;
+        const double *restrict h1 = h0 + nz1;
+        const double *restrict l0 = q_lo + (long)j * nz1;
+        const double *restrict l1 = l0 + nz1;
+        double *restrict out = frac + (long)j * nz;
+        for (int k = 0; k < nz; ++k) {
+            double v = (((h1[k + 1] - h0[k + 1]) - (h1[k] - h0[k]))
+                        - ((l1[k + 1] - l0[k + 1]) - (l1[k] - l0[k]))) * scale;
+            v = (v > 0.0) ? v : 0.0;
+            v = (v > upper) ? upper : v;
+            out[k] = (fxy + fz[k] <= 1.0) ? inside : v;
+        }
+    }
+}
+
+VCY_INLINE void add_f32_impl(float *restrict slab, long row_stride, int ny, int nz,
+                             const double *restrict frac, double weight)
+{
+    for (int j = 0; j < ny; ++j) {
+        float *restrict row = slab + j * row_stride;
+        const double *restrict f = frac + (long)j * nz;
+        for (int k = 0; k < nz; ++k) row[k] += (float)(weight * f[k]);
+    }
+}
+
+VCY_INLINE void add_f64_impl(double *restrict slab, long row_stride, int ny, int nz,
+                             const double *restrict frac, double weight)
+{
+    for (int j = 0; j < ny; ++j) {
+        double *restrict row = slab + j * row_stride;
+        const double *restrict f = frac + (long)j * nz;
+        for (int k = 0; k < nz; ++k) row[k] += weight * f[k];
+    }
+}
+
 VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
                            double *restrict out, int n)
 {
@@ -293,6 +335,23 @@ VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
                                     int n)                                            \
     {                                                                                 \
         atan2_impl(y, x, out, n);                                                     \
+    }                                                                                 \
+    attr static void slab_##suffix(const double *q_lo, const double *q_hi, int ny,    \
+                                   int nz, double fx, const double *fy,               \
+                                   const double *fz, double inside, double upper,     \
+                                   double scale, double *frac)                        \
+    {                                                                                 \
+        slab_impl(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac);        \
+    }                                                                                 \
+    attr static void add_f32_##suffix(float *slab, long row_stride, int ny, int nz,   \
+                                      const double *frac, double weight)              \
+    {                                                                                 \
+        add_f32_impl(slab, row_stride, ny, nz, frac, weight);                         \
+    }                                                                                 \
+    attr static void add_f64_##suffix(double *slab, long row_stride, int ny, int nz,  \
+                                      const double *frac, double weight)              \
+    {                                                                                 \
+        add_f64_impl(slab, row_stride, ny, nz, frac, weight);                         \
     }
 
 VCY_PATH_FUNCTIONS(base, )
@@ -368,6 +427,46 @@ void vcy_block_atan2(const double *y, const double *x, double *out, int n)
     }
 #endif
     atan2_base(y, x, out, n);
+}
+
+void vcy_block_slab(const double *q_lo, const double *q_hi, int ny, int nz, double fx,
+                    const double *fy, const double *fz, double inside, double upper,
+                    double scale, double *frac)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: slab_avx512(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac); return;
+    case 1: slab_avx2(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac); return;
+    default: break;
+    }
+#endif
+    slab_base(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac);
+}
+
+void vcy_block_add_f32(float *slab, long row_stride, int ny, int nz, const double *frac,
+                       double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: add_f32_avx512(slab, row_stride, ny, nz, frac, weight); return;
+    case 1: add_f32_avx2(slab, row_stride, ny, nz, frac, weight); return;
+    default: break;
+    }
+#endif
+    add_f32_base(slab, row_stride, ny, nz, frac, weight);
+}
+
+void vcy_block_add_f64(double *slab, long row_stride, int ny, int nz, const double *frac,
+                       double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: add_f64_avx512(slab, row_stride, ny, nz, frac, weight); return;
+    case 1: add_f64_avx2(slab, row_stride, ny, nz, frac, weight); return;
+    default: break;
+    }
+#endif
+    add_f64_base(slab, row_stride, ny, nz, frac, weight);
 }
 
 long vcy_block_work_doubles(int m)

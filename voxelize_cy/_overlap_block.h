@@ -29,7 +29,8 @@ extern "C" {
 /* The terms of a table of pairs (p, q), structure of arrays, n entries each:
  * w = W(p, q, 0); z = sqrt(1 - p^2 - q^2); alpha = the interior angle at the
  * vertex (p, q, z); phi_p, phi_q = the angles the arcs on the planes x = p and
- * y = q span.  All five are 0 for a pair whose corner lies outside the ball. */
+ * y = q span.  w is 0 for a pair whose corner lies outside the ball (whose
+ * other terms are left unset: no corner inside the ball reads them). */
 typedef struct {
     double *w;
     double *z;
@@ -71,6 +72,22 @@ void vcy_block_prepare(vcy_block *b, const double *ux, const double *uy, const d
 
 /* q[j * nz + k] = Q(ux[i], uy[j], uz[k]) for the corner plane i. */
 void vcy_block_plane(const vcy_block *b, int i, double *q);
+
+/* Voxel values of one slab of ny x nz voxels from the Q planes of its two
+ * x faces (q_lo, q_hi: (ny + 1) x (nz + 1) corners): the 8-term difference
+ * times ``scale``, clamped to [0, upper]; ``inside`` where the voxel lies
+ * wholly inside the ball (fx + fy[j] + fz[k] <= 1, the squared unit distances
+ * of its farthest corner). */
+void vcy_block_slab(const double *q_lo, const double *q_hi, int ny, int nz, double fx,
+                    const double *fy, const double *fz, double inside, double upper,
+                    double scale, double *frac);
+
+/* slab[j * row_stride + k] += weight * frac[j * nz + k] (rounded to float for
+ * the float32 image), j < ny, k < nz. */
+void vcy_block_add_f32(float *slab, long row_stride, int ny, int nz, const double *frac,
+                       double weight);
+void vcy_block_add_f64(double *slab, long row_stride, int ny, int nz, const double *frac,
+                       double weight);
 
 /* Arctangent of y / x in the first quadrant (y, x >= 0; 0 for 0 / 0), as the
  * block routines compute it: n values (for the tests). */
