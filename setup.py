@@ -164,7 +164,8 @@ def _extensions():
         "_select": [],
         "_sources": [],
         "_prepared": [],
-        "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c"],
+        "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c",
+                  "voxelize_cy/_overlap_small.c"],
         "_gradients": ["voxelize_cy/_overlap.c"],
         "_frames": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
@@ -172,6 +173,8 @@ def _extensions():
     headers = [
         "voxelize_cy/_overlap.h",
         "voxelize_cy/_overlap_block.h",
+        "voxelize_cy/_overlap_simd.h",
+        "voxelize_cy/_overlap_small.h",
         "voxelize_cy/_arrow_c.h",
         "voxelize_cy/_arrow_take.h",
         "voxelize_cy/_openmp_helpers.h",

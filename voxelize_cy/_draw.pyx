@@ -22,11 +22,16 @@ from voxelize_cy._overlap cimport (
     vcy_block,
     vcy_block_add_f32,
     vcy_block_add_f64,
+    vcy_block_atan2,
+    vcy_block_best_path,
     vcy_block_init,
+    vcy_block_path,
+    vcy_block_set_path,
     vcy_block_plane,
     vcy_block_prepare,
     vcy_block_slab,
     vcy_block_work_doubles,
+    vcy_small_block,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
 
@@ -202,12 +207,31 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef Py_ssize_t channel_size = L * L * L
     cdef Py_ssize_t base, voxel
     cdef double frac, v
+    cdef double small[36]
     # One channel (the usual case): write through a row pointer; the original
     # rule (AGG_SUM) keeps its own loop, bit for bit as before.
     cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
     cdef real_t *row
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
+
+    # A ball of about a voxel: every voxel value in one call (_overlap_small.c).
+    if vcy_small_block(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, small):
+        for i in range(nx):
+            for j in range(ny):
+                base = ((lo_x + i) * L + lo_y + j) * L + lo_z
+                row = img0 + base
+                for k in range(nz):
+                    frac = small[(i * 3 + j) * 4 + k]
+                    if plain:
+                        row[k] += <real_t>(weight * frac)
+                    elif frac > 0:
+                        if one:
+                            put(row + k, weight * frac, agg)
+                        else:
+                            put_all(img, base + k, channels, n_channels, channel_size,
+                                    weight * frac, agg, owner, atom)
+        return
     for i in range(nx):
         base = ((lo_x + i) * L + lo_y) * L + lo_z
         if fx[i] + max_fy + max_fz <= 1.0:
@@ -313,3 +337,62 @@ cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomPr
         draw_typed(<float *>img, g, props, fill, agg, atoms, n, work, owner)
     else:
         draw_typed(<double *>img, g, props, fill, agg, atoms, n, work, owner)
+
+
+SIMD_PATHS = ("sse2", "avx2", "avx512")
+
+
+def simd_path(name=None):
+    """The SIMD path the exact fill runs on: 'sse2' (baseline x86-64), 'avx2'
+    or 'avx512' (AVX-512F), picked from the CPU at first use.
+
+    Parameters
+    ----------
+    name : str, optional
+        Force this path ('best': the CPU's best again).  Every path gives
+        bitwise the same images (the same operations in the same order);
+        this is for tests and benchmarks.
+
+    Returns
+    -------
+    str
+        The path in use (after the change).
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a path this CPU (or build) does not have.
+    """
+    cdef int wanted
+    if name is not None:
+        if name == "best":
+            vcy_block_set_path(-1)
+        elif name not in SIMD_PATHS:
+            raise ValueError(f"simd path must be one of {SIMD_PATHS + ('best',)}, got {name!r}")
+        else:
+            wanted = SIMD_PATHS.index(name)
+            if wanted > vcy_block_best_path():
+                raise ValueError(f"this CPU (or build) has no {name!r} path; it has "
+                                 f"{list(SIMD_PATHS[:vcy_block_best_path() + 1])}")
+            vcy_block_set_path(wanted)
+    return SIMD_PATHS[vcy_block_path()]
+
+
+def simd_paths():
+    """The SIMD paths this CPU and build can run (see ``simd_path``)."""
+    return list(SIMD_PATHS[:vcy_block_best_path() + 1])
+
+
+def first_quadrant_atan2(y, x):
+    """atan2(y, x) for y, x >= 0 as the exact fill computes it (a polynomial,
+    vectorised; for tests): float64 arrays of one shape in, one out."""
+    import numpy as np
+    yy = np.ascontiguousarray(y, dtype=np.float64).ravel()
+    xx = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    if yy.shape != xx.shape:
+        raise ValueError("y and x differ in size")
+    out = np.empty_like(yy)
+    cdef double[::1] vy = yy, vx = xx, vo = out
+    if yy.shape[0]:
+        vcy_block_atan2(&vy[0], &vx[0], &vo[0], <int>yy.shape[0])
+    return out.reshape(np.shape(y))

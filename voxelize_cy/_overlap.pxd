@@ -59,3 +59,9 @@ cdef extern from "_overlap_block.h" nogil:
     int vcy_block_path()
     int vcy_block_set_path(int path)
     int vcy_block_best_path()
+
+
+cdef extern from "_overlap_small.h" nogil:
+    int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const double *uz,
+                        int nz, const double *fx, const double *fy, const double *fz,
+                        double inside, double upper, double scale, double *frac)

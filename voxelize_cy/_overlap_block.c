@@ -18,124 +18,35 @@
 
 #include <math.h>
 
-#define VCY_PI 3.14159265358979323846264338327950288
-#define VCY_PI_2 1.57079632679489661923132169163975144
-#define VCY_PI_4 0.78539816339744830961566084581987572
-#define VCY_PI_6 0.52359877559829887307710723054658381
-#define VCY_TAN_PI_8 0.41421356237309504880168872420969808
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define VCY_BLOCK_DISPATCH 1
-#define VCY_INLINE static inline __attribute__((always_inline))
-#else
-#define VCY_BLOCK_DISPATCH 0
-#define VCY_INLINE static inline
-#endif
-
-/* (atan u - u) / u^3 = P(u^2) on |u| <= tan(pi/8). */
-static const double ATAN_P[12] = {
-    -0.33333333333333326, 0.19999999999997575, -0.14285714285378395,
-    0.1111111108766921, -0.09090908128628628, 0.07692282442823326,
-    -0.066662226198888, 0.058769855975500676, -0.05218195053785969,
-    0.045027816530914574, -0.03345828485587056, 0.015180259821583797,
-};
-
-VCY_INLINE double atan2_q1(double y, double x)
-{
-    const int swap = y > x;
-    const double num = swap ? x : y;
-    const double den = swap ? y : x;
-    /* t = num / den in [0, 1]; past tan(pi/8), u = (t - 1) / (t + 1) taken
-     * as (num - den) / (num + den): one division either way. */
-    const int reduce = num > VCY_TAN_PI_8 * den;
-    const double top = reduce ? num - den : num;
-    const double bottom = reduce ? num + den : den;
-    const double u = (den > 0.0) ? top / (bottom > 0.0 ? bottom : 1.0) : 0.0;
-    const double s = u * u;
-    double p = ATAN_P[11];
-    p = p * s + ATAN_P[10];
-    p = p * s + ATAN_P[9];
-    p = p * s + ATAN_P[8];
-    p = p * s + ATAN_P[7];
-    p = p * s + ATAN_P[6];
-    p = p * s + ATAN_P[5];
-    p = p * s + ATAN_P[4];
-    p = p * s + ATAN_P[3];
-    p = p * s + ATAN_P[2];
-    p = p * s + ATAN_P[1];
-    p = p * s + ATAN_P[0];
-    double r = u + u * (s * p);
-    r = reduce ? VCY_PI_4 + r : r;
-    return swap ? VCY_PI_2 - r : r;
-}
-
-VCY_INLINE double cap_quarter(double a)
-{
-    /* W(a, 0, 0) for a in [0, 1], as vcy_unit_cap_quarter. */
-    const double h = 1.0 - a;
-    return VCY_PI * h * h * (2.0 + a) / 12.0;
-}
-
-VCY_INLINE void axis_impl(const double *restrict u, int n, double *restrict a,
-                          double *restrict sign, double *restrict cap)
-{
-    for (int i = 0; i < n; ++i) {
-        const double v = u[i];
-        const double m = v < 0.0 ? -v : v;
-        const double mc = m < 1.0 ? m : 1.0;
-        a[i] = m;
-        sign[i] = (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
-        cap[i] = (m < 1.0) ? cap_quarter(mc) : 0.0;
-    }
-}
-
-/* The pair terms of n pairs (p[t], q[t]) whose corner lies inside the ball
- * (the caller's promise): one branch-free loop over the batch. */
-VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv, int n,
-                           double *restrict w, double *restrict zz, double *restrict al,
-                           double *restrict fp, double *restrict fq)
-{
-    for (int t = 0; t < n; ++t) {
-        const double p = pv[t], q = qv[t];
-        const double free2 = 1.0 - p * p - q * q;
-        const double z = sqrt(free2 > 0.0 ? free2 : 0.0);
-        const double alpha = atan2_q1(z, p * q);
-        const double phi_p = atan2_q1(z, q);
-        const double phi_q = atan2_q1(z, p);
-        const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
-        const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
-        double v = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
-        v = (v > 0.0) ? v : 0.0;
-        w[t] = (v < VCY_PI_6) ? v : VCY_PI_6;
-        zz[t] = z;
-        al[t] = alpha;
-        fp[t] = phi_p;
-        fq[t] = phi_q;
-    }
-}
+#include "_overlap_simd.h"
 
 /* Zero the w of the table of (pa[j], qb[k]) and list its pairs inside the ball:
- * their coordinates into pv, qv and their table entries into at (as
- * table * m^2 + j * nb + k); returns the new length of the list. */
+ * their coordinates into pv, qv and their table entries into at
+ * (j * nb + k); returns the new length of the list. */
 static int list_pairs(const double *pa, int na, const double *qb, int nb,
-                      const vcy_pairs *table, long table_offset, double *pv,
-                      double *qv, long *at, int n)
+                      const vcy_pairs *table, double *pv, double *qv, long *at, int n)
 {
     /* Only w is read outside the ball (the angles and z are read for the
      * corners inside it, whose pairs are inside too). */
     const long size = (long)na * nb;
     for (long t = 0; t < size; ++t) table->w[t] = 0.0;
+    /* Branch-free compaction: every candidate is written at n, which moves
+     * on only for a pair inside (an unpredictable test: no jump on it). */
+    /* The coordinates rise along each axis, so those inside (< 1) are one
+     * run: skip the planes beyond the ball at either end. */
+    int k0 = 0, k1 = nb;
+    while (k0 < k1 && !(qb[k0] < 1.0)) ++k0;
+    while (k1 > k0 && !(qb[k1 - 1] < 1.0)) --k1;
     for (int j = 0; j < na; ++j) {
         const double p = pa[j];
         if (!(p < 1.0)) continue;
-        for (int k = 0; k < nb; ++k) {
+        for (int k = k0; k < k1; ++k) {
             const double q = qb[k];
-            if (q < 1.0 && 1.0 - p * p - q * q > 0.0) {
-                pv[n] = p;
-                qv[n] = q;
-                at[n] = table_offset + (long)j * nb + k;
-                ++n;
-            }
+            pv[n] = p;
+            qv[n] = q;
+            at[n] = (long)j * nb + k;
+            n += (q < 1.0) & (1.0 - p * p - q * q > 0.0);
         }
     }
     return n;
@@ -201,6 +112,9 @@ static void plane_with(const vcy_block *blk, int i, double *restrict q,
     const double *restrict xz_w = blk->xz.w + (long)i * nz;
     int *jl = blk->corner_j, *kl = blk->corner_k;
     int n = 0;
+    int k0 = 0, k1 = nz;  /* the run of z planes inside the ball */
+    while (k0 < k1 && !(blk->z.a[k0] < 1.0)) ++k0;
+    while (k1 > k0 && !(blk->z.a[k1 - 1] < 1.0)) --k1;
     /* L without the corner terms, for every corner of the plane. */
     for (int j = 0; j < ny; ++j) {
         const double base = (VCY_PI_6 - cap_a - blk->y.cap[j]) + blk->xy.w[(long)i * ny + j];
@@ -210,13 +124,11 @@ static void plane_with(const vcy_block *blk, int i, double *restrict q,
             q_row[k] = (base - cap_z[k]) + (xz_w[k] + yz_w[k]);
         const double b = blk->y.a[j];
         if (a < 1.0 && b < 1.0 && blk->y.sign[j] != 0.0) {
-            for (int k = 0; k < nz; ++k) {
+            for (int k = k0; k < k1; ++k) {  /* branch-free, as in list_pairs */
                 const double c = blk->z.a[k];
-                if (c < 1.0 && 1.0 - a * a - b * b - c * c > 0.0) {
-                    jl[n] = j;
-                    kl[n] = k;
-                    ++n;
-                }
+                jl[n] = j;
+                kl[n] = k;
+                n += (c < 1.0) & (1.0 - a * a - b * b - c * c > 0.0);
             }
         }
     }
@@ -291,26 +203,31 @@ VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
     axis_impl(uz, b->nz, b->z.a, b->z.sign, b->z.cap);
     /* The pairs inside the ball of the three tables, as one batch. */
     const long mm = (long)b->m * b->m;
-    int n = list_pairs(b->x.a, b->nx, b->y.a, b->ny, &b->xy, 0, b->pair_p, b->pair_q,
-                       b->pair_at, 0);
-    n = list_pairs(b->x.a, b->nx, b->z.a, b->nz, &b->xz, mm, b->pair_p, b->pair_q,
-                   b->pair_at, n);
-    n = list_pairs(b->y.a, b->ny, b->z.a, b->nz, &b->yz, 2 * mm, b->pair_p, b->pair_q,
-                   b->pair_at, n);
+    int ends[4];
+    ends[0] = 0;
+    ends[1] = list_pairs(b->x.a, b->nx, b->y.a, b->ny, &b->xy, b->pair_p, b->pair_q,
+                         b->pair_at, ends[0]);
+    ends[2] = list_pairs(b->x.a, b->nx, b->z.a, b->nz, &b->xz, b->pair_p, b->pair_q,
+                         b->pair_at, ends[1]);
+    ends[3] = list_pairs(b->y.a, b->ny, b->z.a, b->nz, &b->yz, b->pair_p, b->pair_q,
+                         b->pair_at, ends[2]);
+    const int n = ends[3];
     double *out = b->pair_out;
     const long cap = 3 * mm;
     pair_batch(b->pair_p, b->pair_q, n, out, out + cap, out + 2 * cap, out + 3 * cap,
                out + 4 * cap);
+    /* Back into the tables: the batch lists the xy, then xz, then yz pairs. */
     const vcy_pairs *tables[3] = {&b->xy, &b->xz, &b->yz};
-    for (int t = 0; t < n; ++t) {
-        const long at = b->pair_at[t];
-        const vcy_pairs *table = tables[at / mm];
-        const long e = at % mm;
-        table->w[e] = out[t];
-        table->z[e] = out[cap + t];
-        table->alpha[e] = out[2 * cap + t];
-        table->phi_p[e] = out[3 * cap + t];
-        table->phi_q[e] = out[4 * cap + t];
+    for (int g = 0; g < 3; ++g) {
+        const vcy_pairs *table = tables[g];
+        for (int t = ends[g]; t < ends[g + 1]; ++t) {
+            const long e = b->pair_at[t];
+            table->w[e] = out[t];
+            table->z[e] = out[cap + t];
+            table->alpha[e] = out[2 * cap + t];
+            table->phi_p[e] = out[3 * cap + t];
+            table->phi_q[e] = out[4 * cap + t];
+        }
     }
 }
 

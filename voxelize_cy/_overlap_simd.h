@@ -1,0 +1,108 @@
+/*
+ * _overlap_simd.h -- the vectorisable pieces shared by _overlap_block.c and
+ * _overlap_small.c: the first-quadrant arctangent (see _overlap_block.c for
+ * its polynomial), the cap, and the batch of pair terms.  Static inline, no
+ * state: each including file compiles them into its own SIMD paths.
+ */
+#ifndef VOXELIZE_CY_OVERLAP_SIMD_H
+#define VOXELIZE_CY_OVERLAP_SIMD_H
+
+#include <math.h>
+
+#define VCY_PI 3.14159265358979323846264338327950288
+#define VCY_PI_2 1.57079632679489661923132169163975144
+#define VCY_PI_4 0.78539816339744830961566084581987572
+#define VCY_PI_6 0.52359877559829887307710723054658381
+#define VCY_TAN_PI_8 0.41421356237309504880168872420969808
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VCY_BLOCK_DISPATCH 1
+#define VCY_INLINE static inline __attribute__((always_inline))
+#else
+#define VCY_BLOCK_DISPATCH 0
+#define VCY_INLINE static inline
+#endif
+
+/* (atan u - u) / u^3 = P(u^2) on |u| <= tan(pi/8). */
+static const double ATAN_P[12] = {
+    -0.33333333333333326, 0.19999999999997575, -0.14285714285378395,
+    0.1111111108766921, -0.09090908128628628, 0.07692282442823326,
+    -0.066662226198888, 0.058769855975500676, -0.05218195053785969,
+    0.045027816530914574, -0.03345828485587056, 0.015180259821583797,
+};
+
+VCY_INLINE double atan2_q1(double y, double x)
+{
+    const int swap = y > x;
+    const double num = swap ? x : y;
+    const double den = swap ? y : x;
+    /* t = num / den in [0, 1]; past tan(pi/8), u = (t - 1) / (t + 1) taken
+     * as (num - den) / (num + den): one division either way. */
+    const int reduce = num > VCY_TAN_PI_8 * den;
+    const double top = reduce ? num - den : num;
+    const double bottom = reduce ? num + den : den;
+    const double u = (den > 0.0) ? top / (bottom > 0.0 ? bottom : 1.0) : 0.0;
+    const double s = u * u;
+    double p = ATAN_P[11];
+    p = p * s + ATAN_P[10];
+    p = p * s + ATAN_P[9];
+    p = p * s + ATAN_P[8];
+    p = p * s + ATAN_P[7];
+    p = p * s + ATAN_P[6];
+    p = p * s + ATAN_P[5];
+    p = p * s + ATAN_P[4];
+    p = p * s + ATAN_P[3];
+    p = p * s + ATAN_P[2];
+    p = p * s + ATAN_P[1];
+    p = p * s + ATAN_P[0];
+    double r = u + u * (s * p);
+    r = reduce ? VCY_PI_4 + r : r;
+    return swap ? VCY_PI_2 - r : r;
+}
+
+VCY_INLINE double cap_quarter(double a)
+{
+    /* W(a, 0, 0) for a in [0, 1], as vcy_unit_cap_quarter. */
+    const double h = 1.0 - a;
+    return VCY_PI * h * h * (2.0 + a) / 12.0;
+}
+
+VCY_INLINE void axis_impl(const double *restrict u, int n, double *restrict a,
+                          double *restrict sign, double *restrict cap)
+{
+    for (int i = 0; i < n; ++i) {
+        const double v = u[i];
+        const double m = v < 0.0 ? -v : v;
+        const double mc = m < 1.0 ? m : 1.0;
+        a[i] = m;
+        sign[i] = (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
+        cap[i] = (m < 1.0) ? cap_quarter(mc) : 0.0;
+    }
+}
+
+/* The pair terms of n pairs (p[t], q[t]) whose corner lies inside the ball
+ * (the caller's promise): one branch-free loop over the batch. */
+VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv, int n,
+                           double *restrict w, double *restrict zz, double *restrict al,
+                           double *restrict fp, double *restrict fq)
+{
+    for (int t = 0; t < n; ++t) {
+        const double p = pv[t], q = qv[t];
+        const double free2 = 1.0 - p * p - q * q;
+        const double z = sqrt(free2 > 0.0 ? free2 : 0.0);
+        const double alpha = atan2_q1(z, p * q);
+        const double phi_p = atan2_q1(z, q);
+        const double phi_q = atan2_q1(z, p);
+        const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
+        const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
+        double v = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
+        v = (v > 0.0) ? v : 0.0;
+        w[t] = (v < VCY_PI_6) ? v : VCY_PI_6;
+        zz[t] = z;
+        al[t] = alpha;
+        fp[t] = phi_p;
+        fq[t] = phi_q;
+    }
+}
+
+#endif /* VOXELIZE_CY_OVERLAP_SIMD_H */
