@@ -21,99 +21,112 @@
 
 #define N4 4
 
-/* Axis terms of up to 4 corner planes, padded with planes beyond the ball
+/* Everything below takes NP (corner planes per axis: 3 or 4) and NR (planes
+ * inside the ball per axis: 1 or 2) as constants: always inlined into the
+ * callers that fix them, every loop has a constant trip count.  Arrays are
+ * sized for the larger case and indexed [plane] or [plane][plane]. */
+
+/* Axis terms of up to NP corner planes, padded with planes beyond the ball
  * (u = +1); the run of planes inside the ball: first *lo, *count of them.
- * 0 when the block does not fit (more than 4 planes, or more than 2 inside,
- * or planes inside that are not one run). */
-VCY_INLINE int small_axis(const double *u, int n1, double *a, double *s, double *cap,
-                          int *lo, int *count)
+ * 0 when the block does not fit (more than NP planes, more than NR inside). */
+VCY_INLINE int small_axis(const double *u, int n1, int NP, int NR, double *a, double *s,
+                          double *cap, int *lo, int *count)
 {
-    if (n1 > N4) return 0;
+    if (n1 > NP) return 0;
     int first = -1, inside = 0;
-    for (int m = 0; m < N4; ++m) {
+    for (int m = 0; m < NP; ++m) {
         const double v = (m < n1) ? u[m] : 1.0;
         const double mag = v < 0.0 ? -v : v;
         a[m] = mag;
         s[m] = (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
         cap[m] = (mag < 1.0) ? cap_quarter(mag) : 0.0;
-        if (mag < 1.0) {
+        if (mag < 1.0) {  /* the coordinates rise: those inside are one run */
             if (first < 0) first = m;
-            else if (m != first + inside) return 0;
             ++inside;
         }
     }
-    if (inside > 2) return 0;
+    if (inside > NR) return 0;
     *lo = first < 0 ? 0 : first;
     *count = inside;
     return 1;
 }
 
-/* The pairs of one coordinate plane: entries (lo_p + e / 2, lo_q + e % 2),
- * e < 4, as batch slots base..base+3; a slot whose plane is not inside the
- * ball gets (1, 1), which the batch turns into zeros. */
-VCY_INLINE void small_pair_slots(const double *pa, int lo_p, int n_p, const double *qb,
-                                 int lo_q, int n_q, double *pv, double *qv, int base)
+/* The pairs of one coordinate plane: entries (lo_p + dp, lo_q + dq),
+ * dp, dq < NR, as batch slots base + dp * NR + dq; a slot whose plane is not
+ * inside the ball gets (1, 1) (no pair: its w is set to 0 after the batch). */
+VCY_INLINE void small_pair_slots(int NR, const double *pa, int lo_p, int n_p,
+                                 const double *qb, int lo_q, int n_q, double *pv,
+                                 double *qv, int base)
 {
-    for (int e = 0; e < 4; ++e) {
-        const int dp = e >> 1, dq = e & 1;
+    for (int e = 0; e < NR * NR; ++e) {
+        const int dp = e / NR, dq = e % NR;
         const int ok = dp < n_p && dq < n_q;
         pv[base + e] = ok ? pa[lo_p + dp] : 1.0;
         qv[base + e] = ok ? qb[lo_q + dq] : 1.0;
     }
 }
 
-/* The w of one coordinate plane's pairs as a 4 x 4 table: the batch slot
- * (base + 2 dp + dq) at (lo_p + dp, lo_q + dq), 0 elsewhere. */
-VCY_INLINE void small_w_table(const double *w_out, int base, int lo_p, int n_p, int lo_q,
-                              int n_q, double w[N4][N4])
+/* The w of one coordinate plane's pairs as an NP x NP table: the batch slot
+ * base + dp * NR + dq at (lo_p + dp, lo_q + dq), 0 elsewhere. */
+VCY_INLINE void small_w_table(int NP, int NR, const double *w_out, int base, int lo_p,
+                              int n_p, int lo_q, int n_q, double w[N4][N4])
 {
-    for (int p = 0; p < N4; ++p) {
+    for (int p = 0; p < NP; ++p) {
         const int dp = p - lo_p;
-        for (int q = 0; q < N4; ++q) {
+        for (int q = 0; q < NP; ++q) {
             const int dq = q - lo_q;
             const int ok = dp >= 0 && dp < n_p && dq >= 0 && dq < n_q;
-            w[p][q] = ok ? w_out[base + ((ok ? dp : 0) << 1) + (ok ? dq : 0)] : 0.0;
+            w[p][q] = ok ? w_out[base + (ok ? dp : 0) * NR + (ok ? dq : 0)] : 0.0;
         }
     }
 }
 
-VCY_INLINE int small_impl(const double *ux, int nx, const double *uy, int ny,
-                          const double *uz, int nz, const double *fx, const double *fy,
-                          const double *fz, double inside, double upper, double scale,
-                          double *frac)
+VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double *uy,
+                          int ny, const double *uz, int nz, const double *fx,
+                          const double *fy, const double *fz, double inside, double upper,
+                          double scale, double *frac)
 {
     double ax[N4], sx[N4], cx[N4], ay[N4], sy[N4], cy[N4], az[N4], sz[N4], cz[N4];
     int lx, nlx, ly, nly, lz, nlz;
-    if (!small_axis(ux, nx + 1, ax, sx, cx, &lx, &nlx)
-            || !small_axis(uy, ny + 1, ay, sy, cy, &ly, &nly)
-            || !small_axis(uz, nz + 1, az, sz, cz, &lz, &nlz))
+    if (!small_axis(ux, nx + 1, NP, NR, ax, sx, cx, &lx, &nlx)
+            || !small_axis(uy, ny + 1, NP, NR, ay, sy, cy, &ly, &nly)
+            || !small_axis(uz, nz + 1, NP, NR, az, sz, cz, &lz, &nlz))
         return 0;
 
-    /* Pair terms of the planes inside the ball, one batch of 12. */
+    /* Pair terms of the planes inside the ball: one batch of 3 NR^2 slots. */
+    /* (3 slots padded to 4 for NR = 1: one full vector) */
+    const int NS = NR * NR, NB = (NR == 1) ? 4 : 3 * NR * NR;
     double pv[12], qv[12], out[5 * 12];
-    small_pair_slots(ax, lx, nlx, ay, ly, nly, pv, qv, 0);
-    small_pair_slots(ax, lx, nlx, az, lz, nlz, pv, qv, 4);
-    small_pair_slots(ay, ly, nly, az, lz, nlz, pv, qv, 8);
-    pair_batch(pv, qv, 12, out, out + 12, out + 24, out + 36, out + 48);
-    for (int t = 0; t < 12; ++t) {  /* a pair outside the ball adds nothing */
+    small_pair_slots(NR, ax, lx, nlx, ay, ly, nly, pv, qv, 0);
+    small_pair_slots(NR, ax, lx, nlx, az, lz, nlz, pv, qv, NS);
+    small_pair_slots(NR, ay, ly, nly, az, lz, nlz, pv, qv, 2 * NS);
+    if (NR == 1) {
+        pv[3] = 1.0;
+        qv[3] = 1.0;
+    }
+    pair_batch(pv, qv, NB, out, out + NB, out + 2 * NB, out + 3 * NB, out + 4 * NB);
+    for (int t = 0; t < NB; ++t) {  /* a pair outside the ball adds nothing */
         const double p = pv[t], q = qv[t];
         out[t] = (p < 1.0 && q < 1.0 && 1.0 - p * p - q * q > 0.0) ? out[t] : 0.0;
     }
     double w_xy[N4][N4], w_xz[N4][N4], w_yz[N4][N4];
-    small_w_table(out, 0, lx, nlx, ly, nly, w_xy);
-    small_w_table(out, 4, lx, nlx, lz, nlz, w_xz);
-    small_w_table(out, 8, ly, nly, lz, nlz, w_yz);
+    small_w_table(NP, NR, out, 0, lx, nlx, ly, nly, w_xy);
+    small_w_table(NP, NR, out, NS, lx, nlx, lz, nlz, w_xz);
+    small_w_table(NP, NR, out, 2 * NS, ly, nly, lz, nlz, w_yz);
 
-    /* Corner terms of the corners whose three planes cut the ball (<= 8),
-     * from the batch's angles: corner (di, dj, dk) of the run uses slots
-     * 2 di + dj (xy), 4 + 2 di + dk (xz) and 8 + 2 dj + dk (yz). */
-    const double *zz = out + 12, *al = out + 24, *fp = out + 36, *fq = out + 48;
-    double w3[N4][N4][N4] = {{{0}}};
+    /* Corner terms of the corners whose three planes cut the ball (<= NR^3),
+     * from the batch's angles: corner (di, dj, dk) of the runs uses the slots
+     * di NR + dj (xy), NS + di NR + dk (xz) and 2 NS + dj NR + dk (yz). */
+    const double *zz = out + NB, *al = out + 2 * NB, *fp = out + 3 * NB, *fq = out + 4 * NB;
+    double w3[N4][N4][N4];
+    for (int i = 0; i < NP; ++i)
+        for (int j = 0; j < NP; ++j)
+            for (int k = 0; k < NP; ++k) w3[i][j][k] = 0.0;
     double wc[8];
-    for (int e = 0; e < 8; ++e) {
-        const int di = e >> 2, dj = (e >> 1) & 1, dk = e & 1;
-        const int sxy = 2 * di + dj, sxz = 4 + 2 * di + dk, syz = 8 + 2 * dj + dk;
-        const double a = ax[(lx + di) & 3], b = ay[(ly + dj) & 3], c = az[(lz + dk) & 3];
+    for (int e = 0; e < NR * NR * NR; ++e) {
+        const int di = e / (NR * NR), dj = (e / NR) % NR, dk = e % NR;
+        const int sxy = di * NR + dj, sxz = NS + di * NR + dk, syz = 2 * NS + dj * NR + dk;
+        const double a = ax[(lx + di) % NP], b = ay[(ly + dj) % NP], c = az[(lz + dk) % NP];
         const double zab = zz[sxy], yac = zz[sxz], xbc = zz[syz];
         const double excess = (al[sxy] + al[sxz] + al[syz]) - VCY_PI;
         const double phi_a = (fp[sxy] + fp[sxz]) - 0.5 * VCY_PI;
@@ -127,8 +140,8 @@ VCY_INLINE int small_impl(const double *ux, int nx, const double *uy, int ny,
         w = (w > 0.0) ? w : 0.0;
         wc[e] = (w < VCY_PI_6) ? w : VCY_PI_6;
     }
-    for (int e = 0; e < 8; ++e) {
-        const int di = e >> 2, dj = (e >> 1) & 1, dk = e & 1;
+    for (int e = 0; e < NR * NR * NR; ++e) {
+        const int di = e / (NR * NR), dj = (e / NR) % NR, dk = e % NR;
         if (di < nlx && dj < nly && dk < nlz) {
             const int i = lx + di, j = ly + dj, k = lz + dk;
             if (1.0 - ax[i] * ax[i] - ay[j] * ay[j] - az[k] * az[k] > 0.0)
@@ -136,32 +149,32 @@ VCY_INLINE int small_impl(const double *ux, int nx, const double *uy, int ny,
         }
     }
 
-    /* Q at every corner (k padded to 5: the voxel loop reads k + 1 <= 4). */
+    /* Q at every corner (k padded by one: the voxel loop reads k + 1 <= NP). */
     double q[N4][N4][N4 + 1];
-    for (int i = 0; i < N4; ++i) {
-        for (int j = 0; j < N4; ++j) {
+    for (int i = 0; i < NP; ++i) {
+        for (int j = 0; j < NP; ++j) {
             const double base = (VCY_PI_6 - cx[i] - cy[j]) + w_xy[i][j];
             const double sxy = sx[i] * sy[j];
-            for (int k = 0; k < N4; ++k) {
+            for (int k = 0; k < NP; ++k) {
                 double v = (base - cz[k]) + (w_xz[i][k] + w_yz[j][k]);
                 v -= w3[i][j][k];
                 q[i][j][k] = (sxy * sz[k]) * ((v > 0.0) ? v : 0.0);
             }
-            q[i][j][N4] = q[i][j][N4 - 1];
+            q[i][j][NP] = q[i][j][NP - 1];
         }
     }
 
-    /* Voxel values, 3 x 3 x 4 (k < nz, j < ny, i < nx are the block's). */
+    /* Voxel values, (NP - 1)^2 x NP (k < nz, j < ny, i < nx are the block's). */
     double fzp[N4];
-    for (int k = 0; k < N4; ++k) fzp[k] = (k < nz) ? fz[k] : 2.0;
-    for (int i = 0; i < 3; ++i) {
+    for (int k = 0; k < NP; ++k) fzp[k] = (k < nz) ? fz[k] : 2.0;
+    for (int i = 0; i < NP - 1; ++i) {
         const double fxi = (i < nx) ? fx[i] : 2.0;
-        for (int j = 0; j < 3; ++j) {
+        for (int j = 0; j < NP - 1; ++j) {
             const double fxy = fxi + ((j < ny) ? fy[j] : 2.0);
             const double *h0 = q[i + 1][j], *h1 = q[i + 1][j + 1];
             const double *l0 = q[i][j], *l1 = q[i][j + 1];
             double *o = frac + (i * 3 + j) * N4;
-            for (int k = 0; k < N4; ++k) {
+            for (int k = 0; k < NP; ++k) {
                 double v = (((h1[k + 1] - h0[k + 1]) - (h1[k] - h0[k]))
                             - ((l1[k + 1] - l0[k + 1]) - (l1[k] - l0[k]))) * scale;
                 v = (v > 0.0) ? v : 0.0;
@@ -173,14 +186,27 @@ VCY_INLINE int small_impl(const double *ux, int nx, const double *uy, int ny,
     return 1;
 }
 
+/* Blocks of at most 2 voxels per axis (the NP = 3 kernel), else of 3. */
+VCY_INLINE int small_any(const double *ux, int nx, const double *uy, int ny,
+                         const double *uz, int nz, const double *fx, const double *fy,
+                         const double *fz, double inside, double upper, double scale,
+                         double *frac)
+{
+    if (nx <= 2 && ny <= 2 && nz <= 2
+            && small_impl(3, 1, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale,
+                          frac))
+        return 1;
+    return small_impl(4, 2, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
+}
+
 #define VCY_SMALL_PATH(suffix, attr)                                                  \
     attr static int small_##suffix(const double *ux, int nx, const double *uy, int ny, \
                                    const double *uz, int nz, const double *fx,         \
                                    const double *fy, const double *fz, double inside,  \
                                    double upper, double scale, double *frac)           \
     {                                                                                 \
-        return small_impl(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale,   \
-                          frac);                                                      \
+        return small_any(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale,    \
+                         frac);                                                       \
     }
 
 VCY_SMALL_PATH(base, )
