@@ -14,6 +14,9 @@
 #define VCY_PI_4 0.78539816339744830961566084581987572
 #define VCY_PI_6 0.52359877559829887307710723054658381
 #define VCY_TAN_PI_8 0.41421356237309504880168872420969808
+/* pi/4 - (double)(pi/4) and pi/2 - (double)(pi/2) */
+#define VCY_PI_4_LO 3.061616997868382943065164830688e-17
+#define VCY_PI_2_LO 6.123233995736765886130329661376e-17
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define VCY_BLOCK_DISPATCH 1
@@ -55,9 +58,11 @@ VCY_INLINE double atan2_q1(double y, double x)
     p = p * s + ATAN_P[2];
     p = p * s + ATAN_P[1];
     p = p * s + ATAN_P[0];
-    double r = u + u * (s * p);
-    r = reduce ? VCY_PI_4 + r : r;
-    return swap ? VCY_PI_2 - r : r;
+    /* pi/4 and pi/2 as a double plus the rest of their value (VCY_PI_4_LO,
+     * VCY_PI_2_LO), added where they do least harm. */
+    const double tail = u * (s * p);
+    const double r = reduce ? VCY_PI_4 + (u + (tail + VCY_PI_4_LO)) : u + tail;
+    return swap ? (VCY_PI_2 - r) + VCY_PI_2_LO : r;
 }
 
 VCY_INLINE double cap_quarter(double a)
