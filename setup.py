@@ -165,8 +165,8 @@ def _extensions():
         "_sources": [],
         "_prepared": [],
         "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c",
-                  "voxelize_cy/_overlap_small.c"],
-        "_gradients": ["voxelize_cy/_overlap.c"],
+                  "voxelize_cy/_overlap_small.c", "voxelize_cy/_density.c"],
+        "_gradients": ["voxelize_cy/_overlap.c", "voxelize_cy/_density.c"],
         "_frames": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }
@@ -175,6 +175,7 @@ def _extensions():
         "voxelize_cy/_overlap_block.h",
         "voxelize_cy/_overlap_simd.h",
         "voxelize_cy/_overlap_small.h",
+        "voxelize_cy/_density.h",
         "voxelize_cy/_arrow_c.h",
         "voxelize_cy/_arrow_take.h",
         "voxelize_cy/_openmp_helpers.h",

@@ -42,6 +42,23 @@ WORKLOADS = {
 }
 
 
+def cpu_model() -> str:
+    """The CPU's model name as ``lscpu`` gives it, and its core count."""
+    import os
+    import platform
+    import subprocess
+
+    name = platform.processor() or "unknown CPU"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                name = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} cores"
+
+
 def load_1qjg() -> pd.DataFrame:
     """1qjg, first model, every atom, as the original's atom table."""
     from voxelize_cy import atoms_from_file

@@ -43,7 +43,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from _workloads import CHANNELS, REPO_ROOT, centres, load_1qjg  # noqa: E402
+from _workloads import CHANNELS, REPO_ROOT, centres, cpu_model, load_1qjg  # noqa: E402
 
 import voxelize_cy as vc  # noqa: E402
 
@@ -58,17 +58,6 @@ WORKLOADS = {
     "gym": (35, 0.75, 0.75),
     "gnina": (48, 0.5, GNINA_RADII),
 }
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def molgrid_python() -> Path:
@@ -154,7 +143,7 @@ def main(argv=None):
     worker = MolgridWorker()
     lines = [
         "$ python profiling/bench_molgrid.py " + " ".join(argv or sys.argv[1:]),
-        f"CPU: {cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"CPU: {cpu_model()}; Python {platform.python_version()}, "
         f"numpy {np.__version__}; voxelize_cy {vc.__version__} {vc.build_info()}; "
         f"libmolgrid {worker.ask(cmd='info')['molgrid']} (its venv's numpy "
         f"{worker.ask(cmd='info')['numpy']})",

@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from _workloads import (  # noqa: E402
-    CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_ms_per_image)
+    CHANNELS, WORKLOADS, centres, cpu_model, image_params, load_1qjg, median_ms_per_image)
 
 import voxelize_cy as vc  # noqa: E402
 from voxelize_cy import _kernels  # noqa: E402
@@ -180,6 +180,8 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write all results as JSON")
     parser.add_argument("--plot", metavar="PATH", help="write a PNG bar chart (needs matplotlib)")
     args = parser.parse_args(argv)
+    print("$ python profiling/benchmark.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    print(f"CPU: {cpu_model()}")
 
     info = vc.build_info()
     print(f"voxelize_cy {info['version']}: OpenMP {'on' if info['openmp'] else 'off'}, "

@@ -308,3 +308,37 @@ class ResolvedParams:
     def shape(self):
         L = self.length_voxels
         return (self.n_channels, L, L, L)
+
+
+# --------------------------------------------------------------------------
+# Density fills (libmolgrid's Gaussian and binary densities)
+# --------------------------------------------------------------------------
+
+#: fill codes of the density fills (voxelize.FILLS)
+GAUSSIAN_FILL, BINARY_FILL = 3, 4
+
+
+def density_options(fill_code, radius_scale, gaussian_radius_multiple):
+    """``(density, reach)`` for the kernels: ``density`` is ``(radius_scale,
+    gaussian_radius_multiple)`` for a density fill (None for the exact fills,
+    which take neither option), ``reach`` how far an atom's values extend, in
+    its radii (the atom box grows by it)."""
+    if fill_code not in (GAUSSIAN_FILL, BINARY_FILL):
+        if radius_scale != 1.0 or gaussian_radius_multiple != 1.0:
+            raise ValueError("radius_scale and gaussian_radius_multiple apply to "
+                             "fill='gaussian' and fill='binary' only")
+        return None, 1.0
+    scale = check_radius(radius_scale, "radius_scale")
+    if (isinstance(gaussian_radius_multiple, bool)
+            or not isinstance(gaussian_radius_multiple, numbers.Real)):
+        raise TypeError(f"gaussian_radius_multiple must be a number, got "
+                        f"{gaussian_radius_multiple!r}")
+    g = float(gaussian_radius_multiple)
+    if not (math.isfinite(g) and g != 0):
+        raise ValueError(f"gaussian_radius_multiple must be finite and not 0 (negative: "
+                         f"a Gaussian truncated there), got {gaussian_radius_multiple!r}")
+    if fill_code == BINARY_FILL:
+        extent = 1.0
+    else:
+        extent = -g if g < 0 else (1 + 2 * g * g) / (2 * g)
+    return (scale, g), max(1.0, scale * extent)

@@ -28,6 +28,8 @@ cdef enum:
     FILL_FRACTION_ATOM = 0    # overlap / ball volume (the original)
     FILL_OVERLAP_A3 = 1       # overlap volume, Å³
     FILL_FRACTION_VOXEL = 2   # overlap / voxel volume
+    FILL_GAUSSIAN = 3         # libmolgrid's Gaussian density at the voxel centre
+    FILL_BINARY = 4           # 1 where the voxel centre lies inside the ball
 
 # Aggregation rules: how that value meets the voxel's current value.
 cdef enum:
@@ -61,3 +63,11 @@ cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomPr
                      double *work, int32_t *owner) noexcept nogil
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil
+
+from voxelize_cy._overlap cimport vcy_density
+
+cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
+                     double *reach) noexcept nogil
+
+cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
+                      double cz, double reach, int *lo, int *n, double *work) noexcept nogil

@@ -13,7 +13,7 @@ checked against the image's channel count by ``check_atoms`` before
 ``draw_atoms`` runs, and scratch space is sized by ``work_doubles``.
 """
 
-from libc.math cimport isfinite
+from libc.math cimport exp, isfinite
 from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 
@@ -31,9 +31,18 @@ from voxelize_cy._overlap cimport (
     vcy_block_prepare,
     vcy_block_slab,
     vcy_block_work_doubles,
+    vcy_density,
+    vcy_density_slab,
     vcy_small_block,
 )
-from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
+from voxelize_cy._geometry cimport (
+    GridSpec,
+    SelAtom,
+    axis_bounds,
+    axis_planes,
+    density_bounds,
+    voxel_center_A,
+)
 
 ctypedef fused real_t:
     float
@@ -132,10 +141,110 @@ cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int64_t *channels,
             put(img + at, v, agg)
 
 
+cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
+                     double *reach) noexcept nogil:
+    """The density of an atom of radius ``r`` (before the radius scale) and how
+    far it reaches; False when it adds nothing (a zero radius)."""
+    cdef double rs = r * g.radius_scale
+    if not (rs > 0):
+        return False
+    d.binary = fill == FILL_BINARY
+    d.inv_r2 = 1.0 / (rs * rs)
+    if d.binary:
+        d.inner2 = rs * rs
+        d.outer2 = rs * rs
+        d.qa = d.qb = d.qc = 0
+        reach[0] = rs
+    else:
+        d.inner2 = (g.gauss_mult * rs) * (g.gauss_mult * rs)
+        d.outer2 = (g.final_mult * rs) * (g.final_mult * rs)
+        d.qa = g.qa
+        d.qb = g.qb
+        d.qc = g.qc
+        reach[0] = g.final_mult * rs
+    return True
+
+
+cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
+                      double cz, double reach, int *lo, int *n, double *work) noexcept nogil:
+    """The block of voxel centres within ``reach`` and, per axis a (m = L + 1
+    entries each from ``work``): offsets p - c at a*3m, their squares at
+    a*3m + m, the Gaussian factors exp(-2 (p - c)^2 / r^2) at a*3m + 2m.
+    Returns 0 when the block is empty."""
+    cdef double c[3]
+    cdef int hi, a, t
+    cdef Py_ssize_t m = g.length + 1
+    cdef double *off
+    c[0] = cx
+    c[1] = cy
+    c[2] = cz
+    for a in range(3):
+        if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
+            return 0
+        n[a] = hi - lo[a] + 1
+        off = work + a * 3 * m
+        for t in range(n[a]):
+            off[t] = voxel_center_A(g, a, lo[a] + t) - c[a]
+            off[m + t] = off[t] * off[t]
+            off[2 * m + t] = 0 if d.binary else exp(-2 * off[m + t] * d.inv_r2)
+    return 1
+
+
+cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+                      double cy, double cz, double r, double weight,
+                      const int64_t *channels, int n_channels, double *work,
+                      int32_t *owner, int32_t atom) noexcept nogil:
+    """Add one atom's Gaussian or binary density (times ``weight``)."""
+    cdef vcy_density d
+    cdef double reach
+    if not density_of(g, fill, r, &d, &reach):
+        return
+    cdef int lo[3]
+    cdef int n[3]
+    cdef Py_ssize_t m = g.length + 1
+    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, work):
+        return
+    cdef double *ax = work
+    cdef double *ay = work + 3 * m
+    cdef double *az = work + 6 * m
+    cdef double *slab = work + 9 * m
+    cdef Py_ssize_t L = g.length
+    cdef Py_ssize_t channel_size = L * L * L, base
+    cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
+    cdef bint one = n_channels == 1 and owner == NULL
+    cdef bint plain = one and agg == AGG_SUM
+    cdef int i, j, k
+    cdef double v
+    for i in range(n[0]):
+        vcy_density_slab(&d, ax[m + i], ay + m, n[1], az + m, n[2], ax[2 * m + i],
+                         ay + 2 * m, az + 2 * m, slab)
+        base = ((lo[0] + i) * L + lo[1]) * L + lo[2]
+        if plain:
+            if real_t is float:
+                vcy_block_add_f32(img0 + base, L, n[1], n[2], slab, weight)
+            else:
+                vcy_block_add_f64(img0 + base, L, n[1], n[2], slab, weight)
+            continue
+        for j in range(n[1]):
+            for k in range(n[2]):
+                v = slab[j * n[2] + k]
+                if not (v > 0):
+                    continue
+                if one:
+                    put(img0 + base + j * L + k, weight * v, agg)
+                else:
+                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
+                            weight * v, agg, owner, atom)
+
+
 cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                    double cy, double cz, double r, double weight, const int64_t *channels,
                    int n_channels, double *work, int32_t *owner, int32_t atom) noexcept nogil:
     """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
+    if fill == FILL_GAUSSIAN or fill == FILL_BINARY:
+        add_density(img, g, fill, agg, cx, cy, cz, r, weight, channels, n_channels, work,
+                    owner, atom)
+        return
     cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
     if not axis_bounds(cx, r, 0, g, &lo_x, &hi_x):
         return

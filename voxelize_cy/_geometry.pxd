@@ -6,7 +6,7 @@
 # image frame is the frame the grid lives in; a frame maps the table's
 # coordinates p to the image frame as R p + t.
 
-from libc.math cimport fabs, rint
+from libc.math cimport ceil, exp, fabs, floor, rint
 
 
 cdef struct GridSpec:
@@ -21,6 +21,14 @@ cdef struct GridSpec:
     double max_radius         # no atom drawn may be larger
     int length
     int n_channels
+    # Density fills (FILL_GAUSSIAN, FILL_BINARY; set_density): the radius
+    # scale, the Gaussian's extent G (in radii), where the density reaches 0
+    # (final, in radii) and the quadratic q(d/r) = (qa d/r + qb) d/r + qc
+    # that continues the Gaussian beyond G (all 0 for a truncated Gaussian).
+    double radius_scale
+    double gauss_mult
+    double final_mult
+    double qa, qb, qc
 
 
 cdef struct Frame:
@@ -54,9 +62,54 @@ cdef inline void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
     g.n_channels = n_channels
     g.reach = reach
     g.max_radius = max_radius
+    set_density(g, 1.0, 1.0)
     for a in range(3):
         g.select_lo[a] = g.center[a] - reach
         g.select_hi[a] = g.center[a] + reach
+
+
+cdef inline void set_density(GridSpec *g, double radius_scale,
+                             double gaussian_radius_multiple) noexcept nogil:
+    """libmolgrid's Gaussian density for radius r' = r * radius_scale: exp(-2 d^2 /
+    r'^2) up to d = G r', then the quadratic in d / r' with the same value and
+    slope, 0 from (1 + 2 G^2) / (2 G) r' on; a negative G truncates the
+    Gaussian at |G| r' (no quadratic)."""
+    cdef double G = gaussian_radius_multiple, e
+    g.radius_scale = radius_scale
+    if G < 0:
+        G = -G
+        g.gauss_mult = G
+        g.final_mult = G
+        g.qa = g.qb = g.qc = 0
+        return
+    g.gauss_mult = G
+    g.final_mult = (1 + 2 * G * G) / (2 * G)
+    e = exp(-2 * G * G)
+    g.qa = e * 4 * G * G
+    g.qb = -e * (4 * G + 8 * G * G * G)
+    g.qc = e * (4 * G * G * G * G + 4 * G * G + 1)
+
+
+cdef inline bint density_bounds(double c, double reach, int axis, const GridSpec *g,
+                                int *lo, int *hi) noexcept nogil:
+    """Voxels whose centres lie within ``reach`` of ``c`` along one axis,
+    clipped to [0, L); False if none."""
+    cdef double first = ceil((c - reach - g.center[axis]) / g.resolution + g.offset)
+    cdef double last = floor((c + reach - g.center[axis]) / g.resolution + g.offset)
+    if first < 0:
+        first = 0
+    if last > g.length - 1:
+        last = g.length - 1
+    if not (first <= last):
+        return False
+    lo[0] = <int>first
+    hi[0] = <int>last
+    return True
+
+
+cdef inline double voxel_center_A(const GridSpec *g, int axis, int index) noexcept nogil:
+    """Centre of voxel ``index`` along ``axis`` (the original's arithmetic)."""
+    return g.center[axis] + (index - g.offset) * g.resolution
 
 
 cdef inline bint inside_atom_box(const GridSpec *g, double x, double y,

@@ -24,12 +24,20 @@ from libc.stdint cimport int32_t, int64_t
 
 from voxelize_cy._draw cimport (
     FILL_FRACTION_ATOM,
+    FILL_GAUSSIAN,
     FILL_OVERLAP_A3,
     AtomProps,
     atom_radius,
+    density_axes,
+    density_of,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
-from voxelize_cy._overlap cimport VCY_UNIT_BALL_VOLUME, vcy_unit_disc_plane
+from voxelize_cy._overlap cimport (
+    VCY_UNIT_BALL_VOLUME,
+    vcy_density,
+    vcy_density_grad_slab,
+    vcy_unit_disc_plane,
+)
 
 ctypedef fused real_t:
     float
@@ -38,9 +46,10 @@ ctypedef fused real_t:
 
 cdef Py_ssize_t gradient_work_doubles(int length) noexcept nogil:
     """Scratch doubles per image: the block's summed gradient, one plane of
-    cumulative areas, and the planes along each axis."""
+    cumulative areas, and the planes along each axis (or, for densities,
+    three arrays per axis)."""
     cdef Py_ssize_t m = length + 1
-    return <Py_ssize_t>length * length * length + m * m + 6 * m
+    return <Py_ssize_t>length * length * length + m * m + 9 * m
 
 
 cdef inline double face_area(const double *t, int stride, int j, int k) noexcept nogil:
@@ -49,11 +58,56 @@ cdef inline double face_area(const double *t, int stride, int j, int k) noexcept
             - (t[(j + 1) * stride + k] - t[j * stride + k]))
 
 
+cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
+                       const GridSpec *g, int fill, double cx, double cy, double cz,
+                       double r, double weight, const int64_t *channels, int n_channels,
+                       double *work, double *out) noexcept nogil:
+    """Add the atom's dL/d(centre) for the Gaussian density (analytic: see
+    _density.c) to ``out``."""
+    cdef vcy_density d
+    cdef double reach
+    if not density_of(g, fill, r, &d, &reach):
+        return
+    cdef int lo[3]
+    cdef int n[3]
+    cdef Py_ssize_t m = g.length + 1
+    cdef Py_ssize_t L = g.length, size = L * L * L, voxel, at
+    cdef double *block = work                               # n0 * n1 * n2
+    cdef double *axes = block + size
+    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, axes):
+        return
+    cdef int i, j, k, t
+    cdef double s
+    for i in range(n[0]):
+        for j in range(n[1]):
+            for k in range(n[2]):
+                voxel = ((lo[0] + i) * L + lo[1] + j) * L + lo[2] + k
+                s = 0
+                for t in range(n_channels):
+                    at = <Py_ssize_t>channels[t] * size + voxel
+                    if owner == NULL or owner[at] == atom:
+                        s += grad[at]
+                block[(i * n[1] + j) * n[2] + k] = s
+    cdef double sums[3]
+    sums[0] = sums[1] = sums[2] = 0
+    for i in range(n[0]):
+        vcy_density_grad_slab(&d, axes[i], axes + 3 * m, n[1], axes + 6 * m, n[2],
+                              axes[2 * m + i], axes + 5 * m, axes + 8 * m,
+                              block + <Py_ssize_t>i * n[1] * n[2], sums)
+    out[0] += weight * sums[0]
+    out[1] += weight * sums[1]
+    out[2] += weight * sums[2]
+
+
 cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
                     const GridSpec *g, int fill, double cx, double cy, double cz, double r,
                     double weight, const int64_t *channels, int n_channels, double *work,
                     double *out) noexcept nogil:
     """Add the atom's dL/d(centre) (image frame, 3 numbers) to ``out``."""
+    if fill == FILL_GAUSSIAN:
+        grad_density(grad, owner, atom, g, fill, cx, cy, cz, r, weight, channels,
+                     n_channels, work, out)
+        return
     cdef int lo[3]
     cdef int hi[3]
     cdef double c[3]

@@ -32,7 +32,7 @@ from voxelize_cy._draw cimport (
     draw_atoms,
     work_doubles,
 )
-from voxelize_cy._geometry cimport Frame, GridSpec, SelAtom, fill_grid_spec
+from voxelize_cy._geometry cimport Frame, GridSpec, SelAtom, fill_grid_spec, set_density
 from voxelize_cy._gradients cimport atom_gradients, gradient_work_doubles
 from voxelize_cy._kinds cimport ElementResolver, KindSpace, KindTables
 from voxelize_cy._overlap cimport vcy_sphere_box_overlap_A3
@@ -139,7 +139,7 @@ cdef int kinds_of(AtomSource source, ElementResolver resolver, object channel_ca
 def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver resolver,
                object channel_cache, double cx, double cy, double cz, double resolution_A,
                double max_radius_A, object frame, int fill, int agg, int screen,
-               bint return_rows=False):
+               bint return_rows=False, object density=None):
     """Add the atoms of ``source`` inside the image to ``img`` (not zeroed here).
 
     ``img`` is a C-contiguous ``(C, L, L, L)`` float32/float64 array.  Returns
@@ -147,13 +147,17 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     screen failed (nothing drawn; the caller names the row); otherwise the
     status of the first atom (in row order) that cannot be drawn, and its
     row, with nothing drawn.  With ``return_rows``, a third item: the rows
-    drawn (intp, row order).
+    drawn (intp, row order).  ``density``: ``(radius_scale,
+    gaussian_radius_multiple)`` for the Gaussian and binary fills (libmolgrid's
+    options; default (1, 1)).
     """
     cdef int length, n_channels
     cdef bint is_float32
     image_info(img, 4, &length, &n_channels, &is_float32)
     cdef GridSpec g
     fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
+    if density is not None:
+        set_density(&g, density[0], density[1])
     cdef Frame f
     read_frame(frame, &f)
     cdef SelBuf buf
@@ -207,7 +211,7 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                list resolvers, list caches, const int[::1] resolver_of_image,
                const double[:, ::1] centers_A, const double[::1] resolutions_A,
                const double[::1] max_radii_A, object frames, int fill, int agg,
-               int screen, int num_threads):
+               int screen, int num_threads, object density=None):
     """Fill ``out[b]`` (zeroed here) with image b for every b, in parallel.
 
     Image b draws ``sources[source_of_image[b]]`` with
@@ -284,6 +288,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
         for b in range(n_images):
             fill_grid_spec(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
                            resolutions_A[b], length, n_channels, max_radii_A[b])
+            if density is not None:
+                set_density(&grids[b], density[0], density[1])
             frame_of[b].active = frames is not None
             if frames is not None:
                 for i in range(9):
@@ -454,7 +460,7 @@ def benchmark_floor(double[:, :, :, ::1] img, const double[::1] x, const double[
 def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver resolver,
               object channel_cache, double cx, double cy, double cz, double resolution_A,
               double max_radius_A, object frame, int fill, int agg, int screen,
-              double[:, ::1] out):
+              double[:, ::1] out, object density=None):
     """Add to ``out[row]`` (float64, (n_rows, 3)) dL/d(x, y, z) of each atom of
     the image, in the table's own frame, given ``grad`` = dL/d(image) (a
     C-contiguous (C, L, L, L) float32/float64 array).  The atoms are those
@@ -468,6 +474,8 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
         raise ValueError("out must be (n_rows, 3)")
     cdef GridSpec g
     fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
+    if density is not None:
+        set_density(&g, density[0], density[1])
     cdef Frame f
     read_frame(frame, &f)
     cdef SelBuf buf

@@ -65,3 +65,18 @@ cdef extern from "_overlap_small.h" nogil:
     int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const double *uz,
                         int nz, const double *fx, const double *fy, const double *fz,
                         double inside, double upper, double scale, double *frac)
+
+
+cdef extern from "_density.h" nogil:
+    ctypedef struct vcy_density:
+        double inv_r2
+        double inner2
+        double outer2
+        double qa, qb, qc
+        int binary
+    void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
+                          const double *dz2, int nz, double ex, const double *ey,
+                          const double *ez, double *out)
+    void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
+                               const double *dz, int nz, double ex, const double *ey,
+                               const double *ez, const double *g, double *s)

@@ -17,7 +17,12 @@ from typing import Optional
 import numpy as np
 
 from voxelize_cy import _kernels
-from voxelize_cy._checks import ResolvedParams, check_channel_cache
+from voxelize_cy._checks import (
+    BINARY_FILL,
+    ResolvedParams,
+    check_channel_cache,
+    density_options,
+)
 from voxelize_cy._tables import first_bad_row, table_source
 from voxelize_cy.frames import check_frame
 from voxelize_cy.voxelize import AGGREGATIONS, FILLS, _mode, _raise_for_row
@@ -54,7 +59,8 @@ def check_grad_image(grad_image, shape) -> np.ndarray:
 
 
 def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] = None, *,
-                   frame=None, fill="fraction_atom", agg="sum") -> np.ndarray:
+                   frame=None, fill="fraction_atom", agg="sum", radius_scale=1.0,
+                   gaussian_radius_multiple=1.0) -> np.ndarray:
     """dL/d(x, y, z) of every atom, given ``grad_image`` = dL/d(image).
 
     Parameters
@@ -69,9 +75,11 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     frame : (4, 4) array, optional, keyword-only
         The frame the image was made in; the gradients are with respect to
         the table's own coordinates (through the rotation).
-    fill, agg : keyword-only
+    fill, agg, radius_scale, gaussian_radius_multiple : keyword-only
         As for ``image_from_atoms``.  With ``agg='max'`` a voxel's gradient
-        goes to the atom that holds its maximum.
+        goes to the atom that holds its maximum.  ``fill='gaussian'`` has the
+        Gaussian's analytic gradient; ``fill='binary'`` is a step and has
+        none (``ValueError``).
 
     Returns
     -------
@@ -91,6 +99,10 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     frame_values = None if frame is None else check_frame(frame)
     fill_code = _mode(fill, FILLS, "fill")
     agg_code = _mode(agg, AGGREGATIONS, "agg")
+    density, reach = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    if fill_code == BINARY_FILL:
+        raise ValueError("fill='binary' has no gradient (a step in the atom's position); "
+                         "use fill='gaussian' or an exact fill")
     grad = check_grad_image(grad_image, params.shape)
     source = table_source(atoms)
     out = np.zeros((source.n_source_rows(), 3))
@@ -98,8 +110,8 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     while True:
         status, row = _kernels.gradients(
             grad, source, params.resolver, channel_cache, *params.center,
-            params.resolution_A, params.max_radius_A, frame_values, fill_code, agg_code,
-            screen, out)
+            params.resolution_A, params.max_radius_A * reach, frame_values, fill_code,
+            agg_code, screen, out, density)
         if status != _BAD_ROWS:
             break
         first_bad_row(source)

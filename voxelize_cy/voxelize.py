@@ -23,6 +23,7 @@ from voxelize_cy._checks import (
     check_image_size,
     check_num_threads,
     check_out,
+    density_options,
     output_array,
 )
 from voxelize_cy._tables import element_at, element_type, first_bad_row, table_source
@@ -72,6 +73,8 @@ FILLS = {
     "fraction_atom": 0,   # overlap / ball volume (the original's; voxels sum to 1 per atom)
     "overlap_A3": 1,      # overlap volume in Å³
     "fraction_voxel": 2,  # overlap / voxel volume
+    "gaussian": 3,        # libmolgrid's Gaussian density at the voxel centre
+    "binary": 4,          # 1 where the voxel centre lies inside the ball (libmolgrid)
 }
 #: ``agg=`` choices: how atoms that share a voxel and channel combine.
 AGGREGATIONS = {"sum": 0, "max": 1}
@@ -133,6 +136,8 @@ def image_from_atoms(
     frame=None,
     fill="fraction_atom",
     agg="sum",
+    radius_scale=1.0,
+    gaussian_radius_multiple=1.0,
 ) -> Image:
     """Voxelize atoms into a multi-channel 3D image.
 
@@ -159,12 +164,20 @@ def image_from_atoms(
         A rigid frame ``F`` applied to the atoms first:
         ``[x', y', z', 1] = F @ [x, y, z, 1]`` (see ``random_frame``).  Only
         the atoms that can reach the image are transformed.
-    fill : {'fraction_atom', 'overlap_A3', 'fraction_voxel'}, keyword-only
+    fill : {'fraction_atom', 'overlap_A3', 'fraction_voxel', 'gaussian', 'binary'}, keyword-only
         What an atom puts in a voxel (times its occupancy): the fraction of
-        the atom's volume (the original's), the overlap volume in Å³, or the
-        fraction of the voxel's volume.
+        the atom's volume (the original's), the overlap volume in Å³, the
+        fraction of the voxel's volume (all three exact); or, as libmolgrid
+        grids, its Gaussian density at the voxel's centre, or 1 where the
+        centre lies inside the atom (``agg='max'`` gives libmolgrid's binary
+        grid).
     agg : {'sum', 'max'}, keyword-only
         How atoms that share a voxel and channel combine.
+    radius_scale, gaussian_radius_multiple : float, keyword-only
+        For ``fill='gaussian'`` and ``'binary'``: libmolgrid's options of the
+        same names (the radius is scaled by the first; the Gaussian
+        exp(-2 d^2 / r^2) holds up to the second times r, then a quadratic
+        takes it to 0 at (1 + 2 G^2) / (2 G) r; a negative G truncates it).
 
     Returns
     -------
@@ -189,21 +202,25 @@ def image_from_atoms(
     frame_values = None if frame is None else check_frame(frame)
     fill_code = 0 if fill == "fraction_atom" else _mode(fill, FILLS, "fill")
     agg_code = 0 if agg == "sum" else _mode(agg, AGGREGATIONS, "agg")
+    density, reach = ((None, 1.0) if fill_code < 3 and radius_scale == 1.0
+                      and gaussian_radius_multiple == 1.0 else
+                      density_options(fill_code, radius_scale, gaussian_radius_multiple))
     img = output_array(out, params.shape, dt)
     source = table_source(atoms)
     return _draw_one(img, source, params, channel_cache, frame_values, fill_code,
-                     agg_code)
+                     agg_code, density, reach)
 
 
-def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_code):
+def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_code,
+              density=None, reach=1.0):
     """Draw ``source`` into the zeroed ``img``; raise the error of a bad row."""
     cx, cy, cz = params.center
     screen = _SCREEN_ORIGINAL
     while True:
         status, row = _kernels.draw_image(
             img, source, params.resolver, channel_cache, cx, cy, cz,
-            params.resolution_A, params.max_radius_A, frame_values, fill_code, agg_code,
-            screen,
+            params.resolution_A, params.max_radius_A * reach, frame_values, fill_code,
+            agg_code, screen, False, density,
         )
         if status != _BAD_ROWS:
             break
@@ -234,6 +251,8 @@ def images_from_atoms(
     frames=None,
     fill="fraction_atom",
     agg="sum",
+    radius_scale=1.0,
+    gaussian_radius_multiple=1.0,
 ) -> NDArray:
     """Voxelize a batch of images on all cores (OpenMP), one image per thread.
 
@@ -261,7 +280,7 @@ def images_from_atoms(
     frames : (B, 4, 4) or (4, 4) array, optional
         One rigid frame per image (or one for all), as ``frame=`` of
         :func:`image_from_atoms`.
-    fill, agg : str
+    fill, agg, radius_scale, gaussian_radius_multiple
         As for :func:`image_from_atoms`.
 
     Returns
@@ -308,6 +327,7 @@ def images_from_atoms(
     threads = check_num_threads(num_threads, _kernels.max_threads())
     fill_code = _mode(fill, FILLS, "fill")
     agg_code = _mode(agg, AGGREGATIONS, "agg")
+    density, reach = density_options(fill_code, radius_scale, gaussian_radius_multiple)
 
     # Parameters: each distinct object checked once (objects are alive for
     # the whole call, so their ids are stable within it).
@@ -375,7 +395,7 @@ def images_from_atoms(
                                  dtype=np.intc)
     centers = np.array([p.center for p in per_image], dtype=np.float64).reshape(n_images, 3)
     resolutions = np.array([p.resolution_A for p in per_image], dtype=np.float64)
-    max_radii = np.array([p.max_radius_A for p in per_image], dtype=np.float64)
+    max_radii = np.array([p.max_radius_A * reach for p in per_image], dtype=np.float64)
     if frame_values is not None and frame_values.shape[0] != n_images:
         frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n_images, 12)))
 
@@ -384,7 +404,7 @@ def images_from_atoms(
         status, bad_row = _kernels.draw_batch(
             images, sources, source_of_image, resolvers, caches, resolver_of_image,
             centers, resolutions, max_radii, frame_values, fill_code, agg_code, screen,
-            threads,
+            threads, density,
         )
         failed = np.flatnonzero(status)
         if not failed.size or status[failed[0]] != _BAD_ROWS:

@@ -1,0 +1,45 @@
+/*
+ * _density.h -- libmolgrid's densities at voxel centres, one slab of a block
+ * at a time (see _density.c).  Pure C, no state, thread-safe.
+ */
+#ifndef VOXELIZE_CY_DENSITY_H
+#define VOXELIZE_CY_DENSITY_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The density of one atom, in the units of its (scaled) radius r. */
+typedef struct {
+    double inv_r2;     /* 1 / r^2 */
+    double inner2;     /* (G r)^2: the Gaussian up to here */
+    double outer2;     /* (final r)^2: 0 from here */
+    double qa, qb, qc; /* the quadratic in d / r beyond G r */
+    int binary;        /* 1 where d < r, else 0 (no Gaussian) */
+} vcy_density;
+
+/*
+ * Values of the voxels (j, k) of one slab of a block: out[j * nz + k] for
+ * squared distances dx2 + dy2[j] + dz2[k] from the atom's centre to the
+ * voxel centres.  ex, ey[j], ez[k] are the per-axis Gaussian factors
+ * exp(-2 d_axis^2 / r^2), whose product is the Gaussian (it separates).
+ */
+void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
+                      const double *dz2, int nz, double ex, const double *ey,
+                      const double *ez, double *out);
+
+/*
+ * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
+ * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
+ * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.
+ * Binary densities have none (nothing added).
+ */
+void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
+                           const double *dz, int nz, double ex, const double *ey,
+                           const double *ez, const double *g, double *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOXELIZE_CY_DENSITY_H */
