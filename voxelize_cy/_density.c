@@ -7,6 +7,9 @@
  * same value and slope (libmolgrid's GridMaker), clamped at 0.  Branch-free
  * loops over a slab's rows, which the compiler vectorises.
  *
+ * The forward slab (vcy_density_slab) is in _overlap_block.c, compiled for
+ * every SIMD path like the exact fill's block kernels.
+ *
  * Gradient: d value / dc = h (p - c), with h = 4 value / r^2 inside G r and
  * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 where it is clamped
  * or beyond the final radius).
@@ -14,31 +17,6 @@
 #include "_density.h"
 
 #include <math.h>
-
-void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
-                      const double *dz2, int nz, double ex, const double *ey,
-                      const double *ez, double *out)
-{
-    const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;
-    const double qa = d->qa, qb = d->qb, qc = d->qc;
-    for (int j = 0; j < ny; ++j) {
-        const double dxy2 = dx2 + dy2[j];
-        const double exy = ex * ey[j];
-        double *row = out + (long)j * nz;
-        if (d->binary) {
-            /* inner2 holds r^2 for the binary density */
-            for (int k = 0; k < nz; ++k) row[k] = (dxy2 + dz2[k] < inner2) ? 1.0 : 0.0;
-            continue;
-        }
-        for (int k = 0; k < nz; ++k) {
-            const double rsq = dxy2 + dz2[k];
-            const double t = sqrt(rsq * inv_r2);
-            double q = (qa * t + qb) * t + qc;
-            q = (q > 0.0 && rsq < outer2) ? q : 0.0;
-            row[k] = (rsq <= inner2) ? exy * ez[k] : q;
-        }
-    }
-}
 
 void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
                            const double *dz, int nz, double ex, const double *ey,
@@ -73,3 +51,4 @@ void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, in
     s[1] += sy;
     s[2] += sz;
 }
+

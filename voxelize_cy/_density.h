@@ -29,6 +29,13 @@ void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int n
                       const double *ez, double *out);
 
 /*
+ * sq[t] = off[t]^2 and fac[t] = exp(-2 off[t]^2 inv_r2) for t < n: the
+ * per-axis terms of a block (vectorised exponential, about an ulp from
+ * libm's; in _overlap_block.c, on the exact fill's SIMD paths).
+ */
+void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac);
+
+/*
  * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
  * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
  * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.

@@ -13,7 +13,7 @@ checked against the image's channel count by ``check_atoms`` before
 ``draw_atoms`` runs, and scratch space is sized by ``work_doubles``.
 """
 
-from libc.math cimport exp, isfinite
+from libc.math cimport isfinite
 from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 
@@ -32,6 +32,7 @@ from voxelize_cy._overlap cimport (
     vcy_block_slab,
     vcy_block_work_doubles,
     vcy_density,
+    vcy_density_axes,
     vcy_density_slab,
     vcy_small_block,
 )
@@ -167,14 +168,14 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
 
 cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
                       double cz, double reach, int *lo, int *n, double *work) noexcept nogil:
-    """The block of voxel centres within ``reach`` and, per axis a (m = L + 1
-    entries each from ``work``): offsets p - c at a*3m, their squares at
-    a*3m + m, the Gaussian factors exp(-2 (p - c)^2 / r^2) at a*3m + 2m.
-    Returns 0 when the block is empty."""
+    """The block of voxel centres within ``reach`` and its per-axis terms, in
+    ``work`` (3 (L + 1) doubles each): the offsets p - c of the x, then y,
+    then z centres from ``work``, their squares from ``work + (L + 1)``,
+    the Gaussian factors exp(-2 (p - c)^2 / r^2) from ``work + 2 (L + 1)``
+    (x at n[0] entries, y after it, z after that).  0 when the block is empty."""
     cdef double c[3]
-    cdef int hi, a, t
-    cdef Py_ssize_t m = g.length + 1
-    cdef double *off
+    cdef int hi, a, t, at = 0
+    cdef Py_ssize_t m3 = 3 * (g.length + 1)
     c[0] = cx
     c[1] = cy
     c[2] = cz
@@ -182,11 +183,10 @@ cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double
         if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
             return 0
         n[a] = hi - lo[a] + 1
-        off = work + a * 3 * m
         for t in range(n[a]):
-            off[t] = voxel_center_A(g, a, lo[a] + t) - c[a]
-            off[m + t] = off[t] * off[t]
-            off[2 * m + t] = 0 if d.binary else exp(-2 * off[m + t] * d.inv_r2)
+            work[at + t] = voxel_center_A(g, a, lo[a] + t) - c[a]
+        at += n[a]
+    vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
     return 1
 
 
@@ -204,9 +204,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef Py_ssize_t m = g.length + 1
     if not density_axes(g, &d, cx, cy, cz, reach, lo, n, work):
         return
-    cdef double *ax = work
-    cdef double *ay = work + 3 * m
-    cdef double *az = work + 6 * m
+    cdef Py_ssize_t m3 = 3 * m
     cdef double *slab = work + 9 * m
     cdef Py_ssize_t L = g.length
     cdef Py_ssize_t channel_size = L * L * L, base
@@ -216,8 +214,9 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef int i, j, k
     cdef double v
     for i in range(n[0]):
-        vcy_density_slab(&d, ax[m + i], ay + m, n[1], az + m, n[2], ax[2 * m + i],
-                         ay + 2 * m, az + 2 * m, slab)
+        vcy_density_slab(&d, work[m3 + i], work + m3 + n[0], n[1],
+                         work + m3 + n[0] + n[1], n[2], work[2 * m3 + i],
+                         work + 2 * m3 + n[0], work + 2 * m3 + n[0] + n[1], slab)
         base = ((lo[0] + i) * L + lo[1]) * L + lo[2]
         if plain:
             if real_t is float:

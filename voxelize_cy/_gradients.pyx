@@ -89,10 +89,12 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
                         s += grad[at]
                 block[(i * n[1] + j) * n[2] + k] = s
     cdef double sums[3]
+    cdef Py_ssize_t m3 = 3 * m
     sums[0] = sums[1] = sums[2] = 0
     for i in range(n[0]):
-        vcy_density_grad_slab(&d, axes[i], axes + 3 * m, n[1], axes + 6 * m, n[2],
-                              axes[2 * m + i], axes + 5 * m, axes + 8 * m,
+        vcy_density_grad_slab(&d, axes[i], axes + n[0], n[1], axes + n[0] + n[1], n[2],
+                              axes[2 * m3 + i], axes + 2 * m3 + n[0],
+                              axes + 2 * m3 + n[0] + n[1],
                               block + <Py_ssize_t>i * n[1] * n[2], sums)
     out[0] += weight * sums[0]
     out[1] += weight * sums[1]

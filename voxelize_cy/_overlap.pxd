@@ -77,6 +77,8 @@ cdef extern from "_density.h" nogil:
     void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
                           const double *dz2, int nz, double ex, const double *ey,
                           const double *ez, double *out)
+    void vcy_density_axes(const double *off, int n, double inv_r2, double *sq,
+                          double *fac)
     void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
                                const double *dz, int nz, double ex, const double *ey,
                                const double *ez, const double *g, double *s)

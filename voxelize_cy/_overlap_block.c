@@ -16,6 +16,8 @@
  */
 #include "_overlap_block.h"
 
+#include "_density.h"
+
 #include <math.h>
 
 
@@ -189,6 +191,42 @@ VCY_INLINE void add_f64_impl(double *restrict slab, long row_stride, int ny, int
     }
 }
 
+/* libmolgrid's density over one slab (see _density.h). */
+VCY_INLINE void density_slab_impl(const vcy_density *d, double dx2, const double *dy2,
+                                  int ny, const double *dz2, int nz, double ex,
+                                  const double *ey, const double *ez, double *out)
+{
+    const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;
+    const double qa = d->qa, qb = d->qb, qc = d->qc;
+    for (int j = 0; j < ny; ++j) {
+        const double dxy2 = dx2 + dy2[j];
+        const double exy = ex * ey[j];
+        double *row = out + (long)j * nz;
+        if (d->binary) {
+            /* inner2 holds r^2 for the binary density */
+            for (int k = 0; k < nz; ++k) row[k] = (dxy2 + dz2[k] < inner2) ? 1.0 : 0.0;
+            continue;
+        }
+        for (int k = 0; k < nz; ++k) {
+            const double rsq = dxy2 + dz2[k];
+            const double t = sqrt(rsq * inv_r2);
+            double q = (qa * t + qb) * t + qc;
+            q = (q > 0.0 && rsq < outer2) ? q : 0.0;
+            row[k] = (rsq <= inner2) ? exy * ez[k] : q;
+        }
+    }
+}
+
+/* Squares and Gaussian factors exp(-2 o^2 / r^2) of n offsets o. */
+VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_r2,
+                                  double *restrict sq, double *restrict fac)
+{
+    for (int t = 0; t < n; ++t) {
+        sq[t] = off[t] * off[t];
+        fac[t] = exp_nonpositive(-2.0 * sq[t] * inv_r2);
+    }
+}
+
 VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
                            double *restrict out, int n)
 {
@@ -269,6 +307,18 @@ VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
                                       const double *frac, double weight)              \
     {                                                                                 \
         add_f64_impl(slab, row_stride, ny, nz, frac, weight);                         \
+    }                                                                                 \
+    attr static void axes_##suffix(const double *off, int n, double inv_r2, double *sq, \
+                                   double *fac)                                       \
+    {                                                                                 \
+        density_axes_impl(off, n, inv_r2, sq, fac);                                   \
+    }                                                                                 \
+    attr static void density_##suffix(const vcy_density *d, double dx2,               \
+                                      const double *dy2, int ny, const double *dz2,   \
+                                      int nz, double ex, const double *ey,            \
+                                      const double *ez, double *out)                  \
+    {                                                                                 \
+        density_slab_impl(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out);                 \
     }
 
 VCY_PATH_FUNCTIONS(base, )
@@ -384,6 +434,32 @@ void vcy_block_add_f64(double *slab, long row_stride, int ny, int nz, const doub
     }
 #endif
     add_f64_base(slab, row_stride, ny, nz, frac, weight);
+}
+
+void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
+                      const double *dz2, int nz, double ex, const double *ey,
+                      const double *ez, double *out)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: density_avx512(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
+    case 1: density_avx2(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
+    default: break;
+    }
+#endif
+    density_base(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out);
+}
+
+void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: axes_avx512(off, n, inv_r2, sq, fac); return;
+    case 1: axes_avx2(off, n, inv_r2, sq, fac); return;
+    default: break;
+    }
+#endif
+    axes_base(off, n, inv_r2, sq, fac);
 }
 
 long vcy_block_work_doubles(int m)
