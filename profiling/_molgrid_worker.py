@@ -9,7 +9,8 @@ per line on stdin and answers one JSON line on stdout:
   "channels": C, "centers": [[x, y, z], ...], "binary": false,
   "radius_scale": 1.0, "gaussian_radius_multiple": 1.0, "backward": false}``:
   one pass over the centres; answers ``{"seconds": s}`` (wall time of the
-  pass, the molgrid calls only);
+  pass, the molgrid calls only: ``forward``, or with ``"backward": true``
+  ``backward`` alone);
 - ``{"cmd": "images", ..., "out": PATH}``: the same images (and, with
   ``"backward": true``, the atom gradients for a fixed upstream gradient)
   written to an ``.npz``;
@@ -75,10 +76,14 @@ def run(molgrid, state, command, record):
     seconds = 0.0
     for center in command["centers"]:
         c = molgrid.float3(*[float(v) for v in center])
-        start = time.perf_counter()
-        maker.forward(c, coords, types, radii, grid)
-        if backward:
+        if backward:  # the backward pass alone is timed
+            if record:
+                maker.forward(c, coords, types, radii, grid)
+            start = time.perf_counter()
             maker.backward(c, coords, types, radii, upstream_grid, atom_grad_grid)
+        else:
+            start = time.perf_counter()
+            maker.forward(c, coords, types, radii, grid)
         seconds += time.perf_counter() - start
         if record:
             images.append(image.copy())

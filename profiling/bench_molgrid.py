@@ -14,10 +14,13 @@ Workloads (4 element channels C, N, O, other; float32 images; one thread):
 - ``gnina``: 48³ at 0.5 Å (gnina's default 24 Å box), radii C 1.9, N 1.8,
   O 1.7, other 2.0 Å (gnina's xs radii for those elements).
 
-Columns: libmolgrid's Gaussian (``GridMaker.forward``) and voxelize_cy's
-exact fill (``fill='fraction_voxel'``, the exact overlap over the voxel
-volume: the same unit as a density), ms per image, medians over the rounds,
-and their ratio (> 1: voxelize_cy faster).
+Columns: libmolgrid's Gaussian (``GridMaker.forward``), voxelize_cy's Gaussian
+(``fill='gaussian'``, the same density) and exact fill (``fill='fraction_voxel'``,
+the exact overlap over the voxel volume: the same unit as a density), ms per
+image, medians over the rounds, and molgrid's time over ours (> 1:
+voxelize_cy faster); for gnina's grid also the backward passes
+(``GridMaker.backward`` against ``atom_gradients(fill='gaussian')``); and
+the largest difference of the images (and gradients) over the largest value.
 
 Usage::
 
@@ -46,6 +49,7 @@ import numpy as np  # noqa: E402
 from _workloads import CHANNELS, REPO_ROOT, centres, cpu_model, load_1qjg  # noqa: E402
 
 import voxelize_cy as vc  # noqa: E402
+import voxelize_cy._draw  # noqa: E402,F401  (simd_path)
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-molgrid"
@@ -127,6 +131,41 @@ def time_ours(atoms, workload, centers, fill, out):
     return time.perf_counter() - start
 
 
+def upstream_gradient(shape):
+    """The upstream gradient both sides' backward passes get (as the worker's)."""
+    return np.linspace(-1.0, 1.0, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+
+
+def time_ours_backward(atoms, workload, centers, upstream):
+    params = [voxelize_cy_params(workload, c) for c in centers]
+    start = time.perf_counter()
+    for p in params:
+        vc.atom_gradients(atoms, p, upstream, fill="gaussian")
+    return time.perf_counter() - start
+
+
+def max_differences(worker, atoms, workload, centers, tmp):
+    """max |ours - molgrid| over a few images (and over their atom gradients),
+    relative to the largest value."""
+    length = WORKLOADS[workload][0]
+    out = Path(tmp) / f"{workload}.npz"
+    worker.ask(cmd="images", workload=workload, length=length,
+               resolution=WORKLOADS[workload][1], channels=len(CHANNELS),
+               centers=centers.tolist(), out=str(out), backward=True)
+    theirs = np.load(out)
+    upstream = upstream_gradient((len(CHANNELS),) + (length,) * 3)
+    image_rel = grad_rel = 0.0
+    for b, c in enumerate(centers):
+        p = voxelize_cy_params(workload, c)
+        ours = vc.image_from_atoms(atoms, p, dtype=np.float32, fill="gaussian")
+        peak = float(theirs["images"][b].max())
+        image_rel = max(image_rel, float(np.abs(ours - theirs["images"][b]).max()) / peak)
+        grad = vc.atom_gradients(atoms, p, upstream, fill="gaussian")
+        scale = float(np.abs(theirs["gradients"][b]).max())
+        grad_rel = max(grad_rel, float(np.abs(grad - theirs["gradients"][b]).max()) / scale)
+    return image_rel, grad_rel
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS),
@@ -141,18 +180,20 @@ def main(argv=None):
     atoms = load_1qjg()
     elements = atoms["element"].to_numpy(dtype=object)
     worker = MolgridWorker()
+    info = worker.ask(cmd="info")
     lines = [
-        "$ python profiling/bench_molgrid.py " + " ".join(argv or sys.argv[1:]),
-        f"CPU: {cpu_model()}; Python {platform.python_version()}, "
-        f"numpy {np.__version__}; voxelize_cy {vc.__version__} {vc.build_info()}; "
-        f"libmolgrid {worker.ask(cmd='info')['molgrid']} (its venv's numpy "
-        f"{worker.ask(cmd='info')['numpy']})",
+        "$ python profiling/bench_molgrid.py " + " ".join(sys.argv[1:] if argv is None
+                                                          else argv),
+        f"CPU: {cpu_model()}; Python {platform.python_version()}, numpy {np.__version__}; "
+        f"voxelize_cy {vc.__version__} {vc.build_info()}, SIMD path "
+        f"{vc._draw.simd_path()}; libmolgrid {info['molgrid']} (its venv's numpy "
+        f"{info['numpy']})",
         f"1qjg: {len(atoms)} atoms (hydrogens included), 4 channels C, N, O, other; "
         f"float32; one thread each; {args.rounds} rounds of {args.images} images, "
         f"taking turns; ms per image, median over rounds",
         "",
-        f"{'workload':<8} {'grid':<16} {'molgrid gaussian':>17} {'ours exact':>11} "
-        f"{'ratio':>7}",
+        f"{'workload':<8} {'grid':<15} {'molgrid':>8} {'ours gauss':>10} {'x':>6} "
+        f"{'ours exact':>10} {'x':>6} {'max|d|/peak':>11}",
     ]
     results = {}
     try:
@@ -164,37 +205,74 @@ def main(argv=None):
                 arrays[f"radii/{name}"] = per_atom_radii(elements, WORKLOADS[name][2])
             np.savez(npz, **arrays)
             worker.ask(cmd="load", npz=str(npz))
+            backward_rows = []
             for workload in args.workloads:
                 length, resolution, _ = WORKLOADS[workload]
                 all_centers = centres(atoms, args.images * args.rounds)
                 out = np.zeros((len(CHANNELS),) + (length,) * 3, dtype=np.float32)
-                theirs, ours = [], []
+                upstream = upstream_gradient(out.shape)
                 command = dict(cmd="time", workload=workload, length=length,
                                resolution=resolution, channels=len(CHANNELS))
-                # warm-up, both sides
-                worker.ask(**command, centers=all_centers[:2].tolist())
-                time_ours(atoms, workload, all_centers[:2], "fraction_voxel", out)
+                sides = {
+                    "molgrid": lambda block: worker.ask(**command,
+                                                        centers=block.tolist())["seconds"],
+                    "gaussian": lambda block: time_ours(atoms, workload, block, "gaussian",
+                                                        out),
+                    "exact": lambda block: time_ours(atoms, workload, block,
+                                                     "fraction_voxel", out),
+                }
+                if workload == "gnina":
+                    sides["molgrid backward"] = lambda block: worker.ask(
+                        **command, centers=block.tolist(), backward=True)["seconds"]
+                    sides["gaussian backward"] = lambda block: time_ours_backward(
+                        atoms, workload, block, upstream)
+                times = {side: [] for side in sides}
+                for side, run in sides.items():  # warm-up
+                    run(all_centers[:2])
                 for r in range(args.rounds):
                     block = all_centers[r * args.images:(r + 1) * args.images]
-                    turns = [("theirs", None), ("ours", None)]
+                    order = list(sides)
                     if r % 2:
-                        turns.reverse()
-                    for side, _ in turns:
-                        if side == "theirs":
-                            seconds = worker.ask(**command, centers=block.tolist())["seconds"]
-                            theirs.append(seconds / len(block) * 1e3)
-                        else:
-                            seconds = time_ours(atoms, workload, block, "fraction_voxel", out)
-                            ours.append(seconds / len(block) * 1e3)
-                t, o = statistics.median(theirs), statistics.median(ours)
-                results[workload] = {"molgrid_gaussian_ms": t, "ours_exact_ms": o,
-                                     "ratio": t / o}
+                        order.reverse()
+                    for side in order:
+                        times[side].append(sides[side](block) / len(block) * 1e3)
+                med = {side: statistics.median(t) for side, t in times.items()}
+                image_rel, grad_rel = max_differences(worker, atoms, workload,
+                                                      all_centers[:3], tmp)
+                results[workload] = {"molgrid_gaussian_ms": med["molgrid"],
+                                     "ours_gaussian_ms": med["gaussian"],
+                                     "ours_exact_ms": med["exact"],
+                                     "gaussian_ratio": med["molgrid"] / med["gaussian"],
+                                     "exact_ratio": med["molgrid"] / med["exact"],
+                                     "max_image_difference_over_peak": image_rel,
+                                     "max_gradient_difference_over_max": grad_rel}
                 grid = f"{length}^3 at {resolution:g} A"
-                lines.append(f"{workload:<8} {grid:<16} {t:>17.3f} {o:>11.3f} {t / o:>6.2f}x")
+                lines.append(
+                    f"{workload:<8} {grid:<15} {med['molgrid']:>8.3f} "
+                    f"{med['gaussian']:>10.3f} {med['molgrid'] / med['gaussian']:>5.2f}x "
+                    f"{med['exact']:>10.3f} {med['molgrid'] / med['exact']:>5.2f}x "
+                    f"{image_rel:>11.2e}")
                 print(lines[-1], flush=True)
+                if "molgrid backward" in med:
+                    results[workload].update(
+                        molgrid_backward_ms=med["molgrid backward"],
+                        ours_backward_ms=med["gaussian backward"],
+                        backward_ratio=med["molgrid backward"] / med["gaussian backward"])
+                    backward_rows.append(
+                        f"{workload + ' backward':<24} {med['molgrid backward']:>8.3f} "
+                        f"{med['gaussian backward']:>10.3f} "
+                        f"{med['molgrid backward'] / med['gaussian backward']:>5.2f}x "
+                        f"{'':>10} {'':>6} {grad_rel:>11.2e}")
+            lines += backward_rows
     finally:
         worker.close()
-    lines += ["", "ratio = molgrid's time / ours (> 1: voxelize_cy faster)"]
+    lines += ["",
+              "molgrid: GridMaker.forward (Gaussian, G 1), or .backward alone; ours gauss: "
+              "fill='gaussian' (image_from_atoms, or atom_gradients for backward); ours "
+              "exact: fill='fraction_voxel' (the exact overlap / voxel volume); x: "
+              "molgrid's time / ours (> 1: voxelize_cy faster); max|d|/peak: largest "
+              "|ours - molgrid| over 3 images (or their atom gradients) / the largest value "
+              "(molgrid computes in float32 from float32 coordinates)"]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output != "-":

@@ -36,6 +36,17 @@ void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int n
 void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac);
 
 /*
+ * A whole block of the density added into one channel of an image (the plain
+ * sum): img[(i L + j) L + k] += weight * value for i < n0, j < n1, k < n2,
+ * with the per-axis squares sq and factors fac laid out x, y, z as
+ * vcy_density_axes gives them (in _overlap_block.c, on the SIMD paths).
+ */
+void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, float *img, long L, double weight);
+void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, double *img, long L, double weight);
+
+/*
  * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
  * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
  * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.

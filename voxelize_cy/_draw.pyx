@@ -33,6 +33,8 @@ from voxelize_cy._overlap cimport (
     vcy_block_work_doubles,
     vcy_density,
     vcy_density_axes,
+    vcy_density_block_f32,
+    vcy_density_block_f64,
     vcy_density_slab,
     vcy_small_block,
 )
@@ -213,17 +215,20 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef bint plain = one and agg == AGG_SUM
     cdef int i, j, k
     cdef double v
+    if plain:  # the whole block in one call
+        base = (lo[0] * L + lo[1]) * L + lo[2]
+        if real_t is float:
+            vcy_density_block_f32(&d, n[0], n[1], n[2], work + m3, work + 2 * m3,
+                                  img0 + base, L, weight)
+        else:
+            vcy_density_block_f64(&d, n[0], n[1], n[2], work + m3, work + 2 * m3,
+                                  img0 + base, L, weight)
+        return
     for i in range(n[0]):
         vcy_density_slab(&d, work[m3 + i], work + m3 + n[0], n[1],
                          work + m3 + n[0] + n[1], n[2], work[2 * m3 + i],
                          work + 2 * m3 + n[0], work + 2 * m3 + n[0] + n[1], slab)
         base = ((lo[0] + i) * L + lo[1]) * L + lo[2]
-        if plain:
-            if real_t is float:
-                vcy_block_add_f32(img0 + base, L, n[1], n[2], slab, weight)
-            else:
-                vcy_block_add_f64(img0 + base, L, n[1], n[2], slab, weight)
-            continue
         for j in range(n[1]):
             for k in range(n[2]):
                 v = slab[j * n[2] + k]

@@ -6,7 +6,7 @@
 # image frame is the frame the grid lives in; a frame maps the table's
 # coordinates p to the image frame as R p + t.
 
-from libc.math cimport ceil, exp, fabs, floor, rint
+from libc.math cimport exp, fabs, rint
 
 
 cdef struct GridSpec:
@@ -94,16 +94,21 @@ cdef inline bint density_bounds(double c, double reach, int axis, const GridSpec
                                 int *lo, int *hi) noexcept nogil:
     """Voxels whose centres lie within ``reach`` of ``c`` along one axis,
     clipped to [0, L); False if none."""
-    cdef double first = ceil((c - reach - g.center[axis]) / g.resolution + g.offset)
-    cdef double last = floor((c + reach - g.center[axis]) / g.resolution + g.offset)
-    if first < 0:
-        first = 0
-    if last > g.length - 1:
-        last = g.length - 1
+    cdef double a = (c - reach - g.center[axis]) / g.resolution + g.offset
+    cdef double b = (c + reach - g.center[axis]) / g.resolution + g.offset
+    cdef int first, last
+    # ceil(a) and floor(b) by truncation (no libm call): a <= 0 gives 0, and
+    # b < 0 an empty range, so only non-negative values are truncated.
+    if not (b >= 0 and a <= g.length - 1):  # also False for NaN
+        return False
+    first = 0 if a <= 0 else <int>a
+    if first < a:
+        first += 1
+    last = g.length - 1 if b >= g.length - 1 else <int>b
     if not (first <= last):
         return False
-    lo[0] = <int>first
-    hi[0] = <int>last
+    lo[0] = first
+    hi[0] = last
     return True
 
 

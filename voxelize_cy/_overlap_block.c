@@ -227,6 +227,42 @@ VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_
     }
 }
 
+/* A whole block of libmolgrid's density added into one channel (the plain
+ * sum): img[(i L + j) L + k] += weight * value(i, j, k), rows along k. */
+#define VCY_DENSITY_BLOCK(name, real_t)                                               \
+    VCY_INLINE void name(const vcy_density *d, int n0, int n1, int n2,               \
+                         const double *restrict sq, const double *restrict fac,       \
+                         real_t *restrict img, long L, double weight)                 \
+    {                                                                                 \
+        const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;      \
+        const double qa = d->qa, qb = d->qb, qc = d->qc;                              \
+        const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
+        const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        for (int i = 0; i < n0; ++i) {                                                \
+            for (int j = 0; j < n1; ++j) {                                            \
+                const double dxy2 = sq[i] + sy[j];                                    \
+                if (!(dxy2 < outer2)) continue;                                       \
+                const double exy = fac[i] * fy[j];                                    \
+                real_t *restrict row = img + (i * L + j) * L;                         \
+                if (d->binary) {                                                      \
+                    for (int k = 0; k < n2; ++k)                                      \
+                        row[k] += (real_t)(weight * ((dxy2 + sz[k] < inner2) ? 1.0 : 0.0)); \
+                    continue;                                                         \
+                }                                                                     \
+                for (int k = 0; k < n2; ++k) {                                        \
+                    const double rsq = dxy2 + sz[k];                                  \
+                    const double t = sqrt(rsq * inv_r2);                              \
+                    double q = (qa * t + qb) * t + qc;                                \
+                    q = (q > 0.0 && rsq < outer2) ? q : 0.0;                          \
+                    row[k] += (real_t)(weight * ((rsq <= inner2) ? exy * fz[k] : q)); \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    }
+
+VCY_DENSITY_BLOCK(density_block_f32_impl, float)
+VCY_DENSITY_BLOCK(density_block_f64_impl, double)
+
 VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
                            double *restrict out, int n)
 {
@@ -307,6 +343,18 @@ VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
                                       const double *frac, double weight)              \
     {                                                                                 \
         add_f64_impl(slab, row_stride, ny, nz, frac, weight);                         \
+    }                                                                                 \
+    attr static void dblock32_##suffix(const vcy_density *d, int n0, int n1, int n2,  \
+                                       const double *sq, const double *fac, float *img, \
+                                       long L, double weight)                         \
+    {                                                                                 \
+        density_block_f32_impl(d, n0, n1, n2, sq, fac, img, L, weight);               \
+    }                                                                                 \
+    attr static void dblock64_##suffix(const vcy_density *d, int n0, int n1, int n2,  \
+                                       const double *sq, const double *fac,           \
+                                       double *img, long L, double weight)            \
+    {                                                                                 \
+        density_block_f64_impl(d, n0, n1, n2, sq, fac, img, L, weight);               \
     }                                                                                 \
     attr static void axes_##suffix(const double *off, int n, double inv_r2, double *sq, \
                                    double *fac)                                       \
@@ -460,6 +508,32 @@ void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, doubl
     }
 #endif
     axes_base(off, n, inv_r2, sq, fac);
+}
+
+void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, float *img, long L, double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dblock32_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    case 1: dblock32_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dblock32_base(d, n0, n1, n2, sq, fac, img, L, weight);
+}
+
+void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, double *img, long L, double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dblock64_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    case 1: dblock64_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dblock64_base(d, n0, n1, n2, sq, fac, img, L, weight);
 }
 
 long vcy_block_work_doubles(int m)
