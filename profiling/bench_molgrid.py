@@ -78,11 +78,13 @@ def molgrid_python() -> Path:
 class MolgridWorker:
     """The worker process: one JSON command per line."""
 
-    def __init__(self):
+    def __init__(self, cpu=None):
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        self.process = subprocess.Popen(
-            [str(molgrid_python()), str(HERE / "_molgrid_worker.py")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        command = [str(molgrid_python()), str(HERE / "_molgrid_worker.py")]
+        if cpu is not None:  # on the driver's core: the two take turns on one core
+            command = ["taskset", "-c", str(cpu)] + command
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, env=env)
 
     def ask(self, **command):
         self.process.stdin.write(json.dumps(command) + "\n")
@@ -175,11 +177,18 @@ def main(argv=None):
                         help="blocks each side times, taking turns")
     parser.add_argument("--output", default=str(HERE / "results" / "bench_molgrid.txt"),
                         help="results file ('-' for none)")
+    parser.add_argument("--cpu", type=int, help="the core both sides run on (default: "
+                        "the lowest this process may use)")
     args = parser.parse_args(argv)
 
     atoms = load_1qjg()
     elements = atoms["element"].to_numpy(dtype=object)
-    worker = MolgridWorker()
+    # Both sides on one core, taking turns: this VM's two cores run at
+    # different speeds that swap, so two processes on two cores would be
+    # timed on different hardware.
+    cpu = args.cpu if args.cpu is not None else min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    worker = MolgridWorker(cpu)
     info = worker.ask(cmd="info")
     lines = [
         "$ python profiling/bench_molgrid.py " + " ".join(sys.argv[1:] if argv is None
@@ -189,8 +198,8 @@ def main(argv=None):
         f"{vc._draw.simd_path()}; libmolgrid {info['molgrid']} (its venv's numpy "
         f"{info['numpy']})",
         f"1qjg: {len(atoms)} atoms (hydrogens included), 4 channels C, N, O, other; "
-        f"float32; one thread each; {args.rounds} rounds of {args.images} images, "
-        f"taking turns; ms per image, median over rounds",
+        f"float32; one thread each, both on core {cpu}; {args.rounds} rounds of "
+        f"{args.images} images, taking turns; ms per image, median over rounds",
         "",
         f"{'workload':<8} {'grid':<15} {'molgrid':>8} {'ours gauss':>10} {'x':>6} "
         f"{'ours exact':>10} {'x':>6} {'max|d|/peak':>11}",

@@ -47,6 +47,18 @@ void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const d
                            const double *fac, double *img, long L, double weight);
 
 /*
+ * The Gaussian's gradient over a whole block from one channel of dL/d(image)
+ * (grad points at the block's first voxel, rows L apart): adds sum g h (p - c)
+ * to s[0..2]; off, sq, fac as vcy_density_axes lays them out (x, y, z).
+ */
+void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const float *grad, long L, double *s);
+void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const double *grad, long L, double *s);
+
+/*
  * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
  * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
  * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.

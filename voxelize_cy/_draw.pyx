@@ -35,6 +35,8 @@ from voxelize_cy._overlap cimport (
     vcy_density_axes,
     vcy_density_block_f32,
     vcy_density_block_f64,
+    vcy_density_grad_block_f32,
+    vcy_density_grad_block_f64,
     vcy_density_slab,
     vcy_small_block,
 )
@@ -190,6 +192,20 @@ cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double
         at += n[a]
     vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
     return 1
+
+
+cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
+                             Py_ssize_t m3, const void *grad, bint is_float32, Py_ssize_t L,
+                             double *s) noexcept nogil:
+    """The Gaussian's gradient over a block from one channel of dL/d(image)
+    (``grad`` at the block's first voxel); ``axes`` as ``density_axes`` fills
+    it (offsets, squares at ``m3``, factors at ``2 m3``)."""
+    if is_float32:
+        vcy_density_grad_block_f32(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
+                                   <const float *>grad, L, s)
+    else:
+        vcy_density_grad_block_f64(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
+                                   <const double *>grad, L, s)
 
 
 cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double cx,

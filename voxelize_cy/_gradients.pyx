@@ -29,6 +29,7 @@ from voxelize_cy._draw cimport (
     AtomProps,
     atom_radius,
     density_axes,
+    density_grad_block,
     density_of,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
@@ -78,6 +79,17 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
         return
     cdef int i, j, k, t
     cdef double s
+    cdef double sums[3]
+    cdef Py_ssize_t m3 = 3 * m
+    sums[0] = sums[1] = sums[2] = 0
+    if n_channels == 1 and owner == NULL:  # straight from the image's channel
+        density_grad_block(&d, n, axes, m3,
+                           grad + channels[0] * size + (lo[0] * L + lo[1]) * L + lo[2],
+                           real_t is float, L, sums)
+        out[0] += weight * sums[0]
+        out[1] += weight * sums[1]
+        out[2] += weight * sums[2]
+        return
     for i in range(n[0]):
         for j in range(n[1]):
             for k in range(n[2]):
@@ -88,9 +100,6 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
                     if owner == NULL or owner[at] == atom:
                         s += grad[at]
                 block[(i * n[1] + j) * n[2] + k] = s
-    cdef double sums[3]
-    cdef Py_ssize_t m3 = 3 * m
-    sums[0] = sums[1] = sums[2] = 0
     for i in range(n[0]):
         vcy_density_grad_slab(&d, axes[i], axes + n[0], n[1], axes + n[0] + n[1], n[2],
                               axes[2 * m3 + i], axes + 2 * m3 + n[0],

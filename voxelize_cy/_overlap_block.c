@@ -263,6 +263,54 @@ VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_
 VCY_DENSITY_BLOCK(density_block_f32_impl, float)
 VCY_DENSITY_BLOCK(density_block_f64_impl, double)
 
+/* The Gaussian's gradient over a whole block, from one channel of dL/d(image):
+ * s += sum g(i, j, k) h(d) (p - c), h as in _density.c. */
+#define VCY_DENSITY_GRAD_BLOCK(name, real_t)                                          \
+    VCY_INLINE void name(const vcy_density *d, int n0, int n1, int n2,               \
+                         const double *restrict off, const double *restrict sq,       \
+                         const double *restrict fac, const real_t *restrict grad,     \
+                         long L, double *s)                                           \
+    {                                                                                 \
+        const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;      \
+        const double qa = d->qa, qb = d->qb, qc = d->qc;                              \
+        const double *oy = off + n0, *oz = off + n0 + n1;                             \
+        const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
+        const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        double sx = 0.0, sy_ = 0.0, sz_ = 0.0;                                        \
+        for (int i = 0; i < n0; ++i) {                                                \
+            double plane_h = 0.0;                                                     \
+            for (int j = 0; j < n1; ++j) {                                            \
+                const double dxy2 = sq[i] + sy[j];                                    \
+                if (!(dxy2 < outer2)) continue;                                       \
+                const double exy = fac[i] * fy[j];                                    \
+                const real_t *restrict row = grad + (i * L + j) * L;                  \
+                double row_h = 0.0, row_z = 0.0;                                      \
+                for (int k = 0; k < n2; ++k) {                                        \
+                    const double rsq = dxy2 + sz[k];                                  \
+                    const double t = sqrt(rsq * inv_r2);                              \
+                    const double q = (qa * t + qb) * t + qc;                          \
+                    const double tt = t > 0.0 ? t : 1.0;                              \
+                    const double h_outer = (q > 0.0 && rsq < outer2)                  \
+                                               ? -(2.0 * qa * t + qb) * inv_r2 / tt : 0.0; \
+                    const double h = (rsq <= inner2) ? 4.0 * exy * fz[k] * inv_r2 : h_outer; \
+                    const double gh = (double)row[k] * h;                             \
+                    row_h += gh;                                                      \
+                    row_z += gh * oz[k];                                              \
+                }                                                                     \
+                plane_h += row_h;                                                     \
+                sy_ += row_h * oy[j];                                                 \
+                sz_ += row_z;                                                         \
+            }                                                                         \
+            sx += plane_h * off[i];                                                   \
+        }                                                                             \
+        s[0] += sx;                                                                   \
+        s[1] += sy_;                                                                  \
+        s[2] += sz_;                                                                  \
+    }
+
+VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
+VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
+
 VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
                            double *restrict out, int n)
 {
@@ -355,6 +403,20 @@ VCY_INLINE void prepare_impl(vcy_block *b, const double *ux, const double *uy,
                                        double *img, long L, double weight)            \
     {                                                                                 \
         density_block_f64_impl(d, n0, n1, n2, sq, fac, img, L, weight);               \
+    }                                                                                 \
+    attr static void dgrad32_##suffix(const vcy_density *d, int n0, int n1, int n2,   \
+                                      const double *off, const double *sq,            \
+                                      const double *fac, const float *grad, long L,   \
+                                      double *s)                                      \
+    {                                                                                 \
+        density_grad_f32_impl(d, n0, n1, n2, off, sq, fac, grad, L, s);               \
+    }                                                                                 \
+    attr static void dgrad64_##suffix(const vcy_density *d, int n0, int n1, int n2,   \
+                                      const double *off, const double *sq,            \
+                                      const double *fac, const double *grad, long L,  \
+                                      double *s)                                      \
+    {                                                                                 \
+        density_grad_f64_impl(d, n0, n1, n2, off, sq, fac, grad, L, s);               \
     }                                                                                 \
     attr static void axes_##suffix(const double *off, int n, double inv_r2, double *sq, \
                                    double *fac)                                       \
@@ -534,6 +596,34 @@ void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const d
     }
 #endif
     dblock64_base(d, n0, n1, n2, sq, fac, img, L, weight);
+}
+
+void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const float *grad, long L, double *s)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dgrad32_avx512(d, n0, n1, n2, off, sq, fac, grad, L, s); return;
+    case 1: dgrad32_avx2(d, n0, n1, n2, off, sq, fac, grad, L, s); return;
+    default: break;
+    }
+#endif
+    dgrad32_base(d, n0, n1, n2, off, sq, fac, grad, L, s);
+}
+
+void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const double *grad, long L, double *s)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dgrad64_avx512(d, n0, n1, n2, off, sq, fac, grad, L, s); return;
+    case 1: dgrad64_avx2(d, n0, n1, n2, off, sq, fac, grad, L, s); return;
+    default: break;
+    }
+#endif
+    dgrad64_base(d, n0, n1, n2, off, sq, fac, grad, L, s);
 }
 
 long vcy_block_work_doubles(int m)
