@@ -88,7 +88,8 @@ def test_the_saliency_recipe_runs_as_written(tmp_path, monkeypatch):
 
 
 def test_the_torch_recipe_runs_as_written():
-    """The README's autograd.Function, run verbatim, checked by torch's gradcheck."""
+    """The README's voxelize_cy.torch recipe, run verbatim, checked against
+    atom_gradients and by torch's gradcheck."""
     import pytest
 
     torch = pytest.importorskip("torch")
@@ -103,14 +104,14 @@ def test_the_torch_recipe_runs_as_written():
     image = namespace["image"].detach().numpy()
     expected = vc.atom_gradients(namespace["atoms"], namespace["params"], 2 * image)
     np.testing.assert_allclose(xyz.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
-    voxelize = namespace["Voxelize"]
+    voxelize = namespace["voxelize"]
     atoms = namespace["atoms"].iloc[:12]
     small = torch.tensor(atoms[["x", "y", "z"]].to_numpy(), requires_grad=True)
     params = vc.ImageParams(vc.Grid(10, 1.0, atoms[["x", "y", "z"]].to_numpy().mean(axis=0)),
                             [".*"], 1.4)
     assert torch.autograd.gradcheck(
-        lambda p: voxelize.apply(p, atoms["element"].to_numpy(),
-                                 atoms["occupancy"].to_numpy(), params),
+        lambda p: voxelize(p, atoms["element"].to_numpy(), params,
+                           atoms["occupancy"].to_numpy()),
         (small,), eps=1e-6, atol=1e-6, rtol=1e-4)
 
 
