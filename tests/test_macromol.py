@@ -234,9 +234,11 @@ def test_grid_and_params_look_like_macromol_voxelizes(tmp_path):
         b.length_voxels = 4
     assert (repr(vm.ImageParams(channels=2, grid=vm.Grid(3, 1.0)))
             == repr(mm.ImageParams(channels=2, grid=mm.Grid(3, 1.0))))
-    assert [m.name for m in vm.FillAlgorithm] == list(mm.FillAlgorithm.__members__)
-    assert [int(m) for m in vm.FillAlgorithm] == [int(m) for m in
-                                                 mm.FillAlgorithm.__members__.values()]
+    # macromol_voxelize's fill algorithms, same names and values, then ours
+    theirs = list(mm.FillAlgorithm.__members__)
+    assert [m.name for m in vm.FillAlgorithm] == theirs + ["Gaussian", "Binary"]
+    assert [int(m) for m in vm.FillAlgorithm][:len(theirs)] == [
+        int(m) for m in mm.FillAlgorithm.__members__.values()]
     assert [m.name for m in vm.AggAlgorithm] == list(mm.AggAlgorithm.__members__)
     img = np.random.default_rng(0).random((2, 3, 3, 3)).astype(np.float32)
     vm.write_npz(tmp_path / "a.npz", img, vm.Grid(3, 0.5, np.array([1.0, 2, 3])))

@@ -319,15 +319,15 @@ GAUSSIAN_FILL, BINARY_FILL = 3, 4
 
 
 def density_options(fill_code, radius_scale, gaussian_radius_multiple):
-    """``(density, reach)`` for the kernels: ``density`` is ``(radius_scale,
-    gaussian_radius_multiple)`` for a density fill (None for the exact fills,
-    which take neither option), ``reach`` how far an atom's values extend, in
-    its radii (the atom box grows by it)."""
+    """The ``density`` argument of the kernels: ``(radius_scale,
+    gaussian_radius_multiple, reach)`` for a density fill, ``reach`` being how
+    far an atom's values extend in its radii (the atom box grows by it); None
+    for the exact fills, which take neither option."""
     if fill_code not in (GAUSSIAN_FILL, BINARY_FILL):
         if radius_scale != 1.0 or gaussian_radius_multiple != 1.0:
             raise ValueError("radius_scale and gaussian_radius_multiple apply to "
                              "fill='gaussian' and fill='binary' only")
-        return None, 1.0
+        return None
     scale = check_radius(radius_scale, "radius_scale")
     if (isinstance(gaussian_radius_multiple, bool)
             or not isinstance(gaussian_radius_multiple, numbers.Real)):
@@ -341,4 +341,4 @@ def density_options(fill_code, radius_scale, gaussian_radius_multiple):
         extent = 1.0
     else:
         extent = -g if g < 0 else (1 + 2 * g * g) / (2 * g)
-    return (scale, g), max(1.0, scale * extent)
+    return (scale, g, max(1.0, scale * extent))

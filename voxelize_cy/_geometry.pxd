@@ -90,6 +90,19 @@ cdef inline void set_density(GridSpec *g, double radius_scale,
     g.qc = e * (4 * G * G * G * G + 4 * G * G + 1)
 
 
+cdef inline void widen_atom_box(GridSpec *g, double radius_factor) noexcept nogil:
+    """Atoms reach ``radius_factor`` times their radius (a density fill): the
+    atom box grows to ``center ± (L res / 2 + max_radius * radius_factor)``
+    (``max_radius`` itself, the largest radius allowed, is unchanged)."""
+    cdef int a
+    if not (radius_factor > 1):
+        return
+    g.reach = g.length * g.resolution / 2 + g.max_radius * radius_factor
+    for a in range(3):
+        g.select_lo[a] = g.center[a] - g.reach
+        g.select_hi[a] = g.center[a] + g.reach
+
+
 cdef inline bint density_bounds(double c, double reach, int axis, const GridSpec *g,
                                 int *lo, int *hi) noexcept nogil:
     """Voxels whose centres lie within ``reach`` of ``c`` along one axis,

@@ -32,7 +32,14 @@ from voxelize_cy._draw cimport (
     draw_atoms,
     work_doubles,
 )
-from voxelize_cy._geometry cimport Frame, GridSpec, SelAtom, fill_grid_spec, set_density
+from voxelize_cy._geometry cimport (
+    Frame,
+    GridSpec,
+    SelAtom,
+    fill_grid_spec,
+    set_density,
+    widen_atom_box,
+)
 from voxelize_cy._gradients cimport atom_gradients, gradient_work_doubles
 from voxelize_cy._kinds cimport ElementResolver, KindSpace, KindTables
 from voxelize_cy._overlap cimport vcy_sphere_box_overlap_A3
@@ -148,8 +155,9 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     status of the first atom (in row order) that cannot be drawn, and its
     row, with nothing drawn.  With ``return_rows``, a third item: the rows
     drawn (intp, row order).  ``density``: ``(radius_scale,
-    gaussian_radius_multiple)`` for the Gaussian and binary fills (libmolgrid's
-    options; default (1, 1)).
+    gaussian_radius_multiple, reach)`` for the Gaussian and binary fills
+    (libmolgrid's options, and how far an atom reaches in its radii: the atom
+    box grows by it).
     """
     cdef int length, n_channels
     cdef bint is_float32
@@ -158,6 +166,7 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
     if density is not None:
         set_density(&g, density[0], density[1])
+        widen_atom_box(&g, density[2])
     cdef Frame f
     read_frame(frame, &f)
     cdef SelBuf buf
@@ -290,6 +299,7 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                            resolutions_A[b], length, n_channels, max_radii_A[b])
             if density is not None:
                 set_density(&grids[b], density[0], density[1])
+                widen_atom_box(&grids[b], density[2])
             frame_of[b].active = frames is not None
             if frames is not None:
                 for i in range(9):
@@ -476,6 +486,7 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
     fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
     if density is not None:
         set_density(&g, density[0], density[1])
+        widen_atom_box(&g, density[2])
     cdef Frame f
     read_frame(frame, &f)
     cdef SelBuf buf

@@ -6,6 +6,7 @@ re-exported by ``voxelize_cy.macromol``; import them from there.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import numbers
@@ -31,6 +32,8 @@ class FillAlgorithm(enum.IntEnum):
     OverlapA3 = 0       #: the overlap volume, Å³
     FractionAtom = 1    #: the fraction of the atom in the voxel
     FractionVoxel = 2   #: the fraction of the voxel covered by the atom
+    Gaussian = 3        #: libmolgrid's Gaussian density at the voxel centre (voxelize_cy's)
+    Binary = 4          #: 1 where the voxel centre is inside the atom (voxelize_cy's)
 
 
 class AggAlgorithm(enum.IntEnum):
@@ -44,7 +47,8 @@ _DTYPES = {np.float32: np.dtype(np.float32), np.float64: np.dtype(np.float64)}
 
 # Our kernels' fill codes (see _draw.pxd).
 _FILL_CODES = {FillAlgorithm.FractionAtom: 0, FillAlgorithm.OverlapA3: 1,
-               FillAlgorithm.FractionVoxel: 2}
+               FillAlgorithm.FractionVoxel: 2, FillAlgorithm.Gaussian: 3,
+               FillAlgorithm.Binary: 4}
 # Sums of float32 images in double, as macromol_voxelize adds a double to a float.
 _AGG_CODES = {AggAlgorithm.Sum: _AGG_SUM_WIDE, AggAlgorithm.Max: _AGG_MAX}
 
@@ -133,7 +137,9 @@ class ImageParams:
     """Parameters that apply to the image as a whole (as macromol_voxelize):
     ``channels`` (how many), ``grid``, ``dtype`` (float32 by default),
     ``max_radius_A`` (for the outside-the-image filter), ``fill_algorithm``
-    and ``agg_algorithm``."""
+    and ``agg_algorithm``; and voxelize_cy's ``radius_scale`` and
+    ``gaussian_radius_multiple`` for the Gaussian and Binary fills
+    (libmolgrid's options)."""
 
     channels: int
     grid: Grid
@@ -141,6 +147,9 @@ class ImageParams:
     max_radius_A: Optional[float] = None
     fill_algorithm: FillAlgorithm = FillAlgorithm.FractionAtom
     agg_algorithm: AggAlgorithm = AggAlgorithm.Sum
+    # voxelize_cy's (not in macromol_voxelize's repr, which this one keeps)
+    radius_scale: float = dataclasses.field(default=1.0, repr=False)
+    gaussian_radius_multiple: float = dataclasses.field(default=1.0, repr=False)
 
 
 # --------------------------------------------------------------------------

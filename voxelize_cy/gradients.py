@@ -99,7 +99,7 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     frame_values = None if frame is None else check_frame(frame)
     fill_code = _mode(fill, FILLS, "fill")
     agg_code = _mode(agg, AGGREGATIONS, "agg")
-    density, reach = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
     if fill_code == BINARY_FILL:
         raise ValueError("fill='binary' has no gradient (a step in the atom's position); "
                          "use fill='gaussian' or an exact fill")
@@ -110,7 +110,7 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     while True:
         status, row = _kernels.gradients(
             grad, source, params.resolver, channel_cache, *params.center,
-            params.resolution_A, params.max_radius_A * reach, frame_values, fill_code,
+            params.resolution_A, params.max_radius_A, frame_values, fill_code,
             agg_code, screen, out, density)
         if status != _BAD_ROWS:
             break

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess test
     ) from None
 
 from voxelize_cy import _kernels
-from voxelize_cy._checks import check_image_size
+from voxelize_cy._checks import check_image_size, density_options
 from voxelize_cy._macromol_params import (
     _SCREEN_FINITE,
     AggAlgorithm,
@@ -116,6 +116,7 @@ def _image(atoms, img_params, frame, every_atom):
     """(image, rows drawn, table): one kernel call selects the atoms within reach of
     the image (macromol_voxelize's discard rule), checks them and draws them."""
     n_channels, grid, dtype, fill, agg = _check_params(img_params)
+    density = _density(img_params, fill)
     table = _Table(atoms, n_channels)
     if every_atom:
         table.check_all(img_params)
@@ -127,10 +128,20 @@ def _image(atoms, img_params, frame, every_atom):
     cx, cy, cz = grid.center_A.tolist()
     status, row, rows = _kernels.draw_image(
         img, table.source(), None, None, cx, cy, cz, grid.resolution_A, max_radius,
-        _frame_numbers(frame), fill, agg, _SCREEN_FINITE, True)
+        _frame_numbers(frame), fill, agg, _SCREEN_FINITE, True, density)
     if status != 0:
         table.raise_for_row(status, row)
     return img, rows, table
+
+
+def _density(img_params, fill):
+    """The kernels' ``density`` argument of ImageParams (None for the exact
+    fills); a ValidationError for bad options."""
+    try:
+        return density_options(fill, getattr(img_params, "radius_scale", 1.0),
+                               getattr(img_params, "gaussian_radius_multiple", 1.0))
+    except (TypeError, ValueError) as err:
+        raise ValidationError(f"ImageParams: {err}") from None
 
 
 def images_from_atoms(atoms: "pl.DataFrame", img_params, *, frames=None,
@@ -173,6 +184,11 @@ def images_from_atoms(atoms: "pl.DataFrame", img_params, *, frames=None,
             raise ValidationError("every image of a batch needs the same channels, "
                                   "length_voxels, dtype and algorithms")
     n_channels, _, dtype, fill, agg = first
+    densities = {_density(p, fill) for p in params_list}
+    if len(densities) > 1:
+        raise ValidationError("every image of a batch needs the same radius_scale and "
+                              "gaussian_radius_multiple")
+    density = densities.pop()
     table = _Table(atoms, n_channels)
     max_radii = [table.max_radius(p) for p in params_list]
     max_radii = max_radii * n if len(max_radii) == 1 else max_radii
@@ -191,7 +207,7 @@ def images_from_atoms(atoms: "pl.DataFrame", img_params, *, frames=None,
         out, [table.source()], np.zeros(n, dtype=np.intc), [None], [None],
         np.zeros(n, dtype=np.intc), np.array([g.center_A for g in grids]),
         np.array([g.resolution_A for g in grids]), np.array(max_radii, dtype=np.float64),
-        frame_values, fill, agg, _SCREEN_FINITE, threads)
+        frame_values, fill, agg, _SCREEN_FINITE, threads, density)
     if status.any():
         b = int(np.flatnonzero(status)[0])
         try:

@@ -202,24 +202,24 @@ def image_from_atoms(
     frame_values = None if frame is None else check_frame(frame)
     fill_code = 0 if fill == "fraction_atom" else _mode(fill, FILLS, "fill")
     agg_code = 0 if agg == "sum" else _mode(agg, AGGREGATIONS, "agg")
-    density, reach = ((None, 1.0) if fill_code < 3 and radius_scale == 1.0
-                      and gaussian_radius_multiple == 1.0 else
-                      density_options(fill_code, radius_scale, gaussian_radius_multiple))
+    density = (None if fill_code < 3 and radius_scale == 1.0
+               and gaussian_radius_multiple == 1.0 else
+               density_options(fill_code, radius_scale, gaussian_radius_multiple))
     img = output_array(out, params.shape, dt)
     source = table_source(atoms)
     return _draw_one(img, source, params, channel_cache, frame_values, fill_code,
-                     agg_code, density, reach)
+                     agg_code, density)
 
 
 def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_code,
-              density=None, reach=1.0):
+              density=None):
     """Draw ``source`` into the zeroed ``img``; raise the error of a bad row."""
     cx, cy, cz = params.center
     screen = _SCREEN_ORIGINAL
     while True:
         status, row = _kernels.draw_image(
             img, source, params.resolver, channel_cache, cx, cy, cz,
-            params.resolution_A, params.max_radius_A * reach, frame_values, fill_code,
+            params.resolution_A, params.max_radius_A, frame_values, fill_code,
             agg_code, screen, False, density,
         )
         if status != _BAD_ROWS:
@@ -327,7 +327,7 @@ def images_from_atoms(
     threads = check_num_threads(num_threads, _kernels.max_threads())
     fill_code = _mode(fill, FILLS, "fill")
     agg_code = _mode(agg, AGGREGATIONS, "agg")
-    density, reach = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
 
     # Parameters: each distinct object checked once (objects are alive for
     # the whole call, so their ids are stable within it).
@@ -395,7 +395,7 @@ def images_from_atoms(
                                  dtype=np.intc)
     centers = np.array([p.center for p in per_image], dtype=np.float64).reshape(n_images, 3)
     resolutions = np.array([p.resolution_A for p in per_image], dtype=np.float64)
-    max_radii = np.array([p.max_radius_A * reach for p in per_image], dtype=np.float64)
+    max_radii = np.array([p.max_radius_A for p in per_image], dtype=np.float64)
     if frame_values is not None and frame_values.shape[0] != n_images:
         frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n_images, 12)))
 
