@@ -74,6 +74,30 @@ def test_image_equals_image_from_atoms(cli_run, pdb_file):
     assert "wrote img.npy" in out
 
 
+def test_fill_and_aggregation_options(cli_run, pdb_file):
+    """--fill, --agg, --radius-scale, --gaussian-radius-multiple: the API's images."""
+    params = vc.ImageParams(vc.Grid(9, 0.75, np.array([0.5, 0.2, 0.1])), CHANNELS, 1.2)
+    atoms = vc.atoms_from_file(pdb_file)
+    atoms["element"] = atoms["element"].str.upper()
+    for options, kw in ((["--fill", "gaussian", "--radius-scale", 0.9,
+                          "--gaussian-radius-multiple", 1.5],
+                         dict(fill="gaussian", radius_scale=0.9, gaussian_radius_multiple=1.5)),
+                        (["--fill", "binary", "--agg", "max"], dict(fill="binary", agg="max")),
+                        (["--fill", "overlap_A3", "--agg", "max"],
+                         dict(fill="overlap_A3", agg="max"))):
+        status, _, err = cli_run("image", pdb_file, "--center", 0.5, 0.2, 0.1, "-o", "f.npy",
+                                 "--length", 9, "--resolution", 0.75, "--radius", 1.2,
+                                 *options)
+        assert status == 0, err
+        want = vc.image_from_atoms(atoms, params, **kw)
+        assert want.max() > 0
+        assert np.array_equal(np.load("f.npy"), want), options
+    status, _, err = cli_run("image", pdb_file, "-o", "g.npy", "--radius-scale", 0.9)
+    assert status == 2 and "need --fill gaussian or binary" in err
+    status, _, err = cli_run("image", pdb_file, "-o", "g.npy", "--fill", "blur")
+    assert status == 2 and "invalid choice" in err
+
+
 def test_comma_separated_channels_and_per_element_radii(cli_run, pdb_file):
     status, _, err = cli_run("image", pdb_file, "--center", 0, 0, 0, "-o", "a.npy",
                              "--channels", "C,N,O,.*", "--radius", "C=1.7,N=1.55,O=1.52,*=1.8")

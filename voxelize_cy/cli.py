@@ -42,7 +42,14 @@ from voxelize_cy._cli_options import (
     read_centers,
 )
 from voxelize_cy.outputs import output_kind, save_image
-from voxelize_cy.voxelize import Grid, ImageParams, image_from_atoms, images_from_atoms
+from voxelize_cy.voxelize import (
+    AGGREGATIONS,
+    FILLS,
+    Grid,
+    ImageParams,
+    image_from_atoms,
+    images_from_atoms,
+)
 
 __all__ = ["main", "build_parser", "ProgressBar"]
 
@@ -84,6 +91,18 @@ def _add_structure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-waters", action="store_true", help="drop waters")
 
 
+def _fill_options(args) -> dict:
+    """The fill keywords of ``image_from_atoms`` from the command line."""
+    options = {"fill": args.fill, "agg": args.agg}
+    if args.fill in ("gaussian", "binary"):
+        options.update(radius_scale=args.radius_scale,
+                       gaussian_radius_multiple=args.gaussian_radius_multiple)
+    elif args.radius_scale != 1.0 or args.gaussian_radius_multiple != 1.0:
+        raise ValueError("--radius-scale and --gaussian-radius-multiple need --fill "
+                         "gaussian or binary")
+    return options
+
+
 def _add_image_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length", type=_positive_int, default=21, metavar="L",
                         help="voxels along each side (default 21)")
@@ -99,6 +118,17 @@ def _add_image_options(parser: argparse.ArgumentParser) -> None:
                              "commas included); default C,N,O,.*")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64",
                         help="output dtype (default float64)")
+    parser.add_argument("--fill", choices=list(FILLS), default="fraction_atom",
+                        help="what an atom puts in a voxel: the exact fraction of the atom "
+                             "(the original's, default), the overlap in Å³, the fraction "
+                             "of the voxel, or libmolgrid's Gaussian or binary density")
+    parser.add_argument("--agg", choices=list(AGGREGATIONS), default="sum",
+                        help="how atoms sharing a voxel combine (default sum)")
+    parser.add_argument("--radius-scale", type=_positive_float, default=1.0, metavar="S",
+                        help="radii times S, for --fill gaussian or binary (default 1)")
+    parser.add_argument("--gaussian-radius-multiple", type=_finite_float, default=1.0,
+                        metavar="G", help="the Gaussian up to G radii, then its quadratic "
+                        "tail; negative: truncated at |G| (default 1)")
     parser.add_argument("--png", default=None, metavar="PNG",
                         help="also write a preview picture here")
     _add_structure_options(parser)
@@ -240,7 +270,7 @@ def cmd_image(args) -> int:
         center = atoms[["x", "y", "z"]].to_numpy().mean(axis=0) if len(atoms) else np.zeros(3)
         where = "the centroid of the atoms"
     params = _grid_params(args, center)
-    img = image_from_atoms(atoms, params, dtype=np.dtype(args.dtype))
+    img = image_from_atoms(atoms, params, dtype=np.dtype(args.dtype), **_fill_options(args))
     if _count_in_image(atoms, params) == 0:
         print(f"{PROG}: warning: no atom of {Path(args.structure).name} is in the image "
               f"centred at ({center[0]:.2f}, {center[1]:.2f}, {center[2]:.2f}) Å "
@@ -284,7 +314,7 @@ def cmd_batch(args) -> int:
     for start in range(0, len(params), chunk):
         stop = min(start + chunk, len(params))
         images_from_atoms(atoms, params[start:stop], num_threads=args.threads,
-                          dtype=out.dtype, out=out[start:stop])
+                          dtype=out.dtype, out=out[start:stop], **_fill_options(args))
         bar.update(stop)
     bar.close()
     if kind == ".npy":
