@@ -59,6 +59,26 @@ cdef inline double face_area(const double *t, int stride, int j, int k) noexcept
             - (t[(j + 1) * stride + k] - t[j * stride + k]))
 
 
+cdef inline void block_gradient(const real_t *grad, const int32_t *owner, int32_t atom,
+                                const int64_t *channels, int n_channels, Py_ssize_t L,
+                                const int *lo, const int *n, double *block) noexcept nogil:
+    """``block[(i n1 + j) n2 + k]``: the block's dL/d(value), summed over the
+    atom's channels (those it holds the maximum of, with ``owner``)."""
+    cdef Py_ssize_t size = L * L * L, voxel, at
+    cdef int i, j, k, t
+    cdef double s
+    for i in range(n[0]):
+        for j in range(n[1]):
+            for k in range(n[2]):
+                voxel = ((lo[0] + i) * L + lo[1] + j) * L + lo[2] + k
+                s = 0
+                for t in range(n_channels):
+                    at = <Py_ssize_t>channels[t] * size + voxel
+                    if owner == NULL or owner[at] == atom:
+                        s += grad[at]
+                block[(i * n[1] + j) * n[2] + k] = s
+
+
 cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
                        const GridSpec *g, int fill, double cx, double cy, double cz,
                        double r, double weight, const int64_t *channels, int n_channels,
@@ -90,16 +110,7 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
         out[1] += weight * sums[1]
         out[2] += weight * sums[2]
         return
-    for i in range(n[0]):
-        for j in range(n[1]):
-            for k in range(n[2]):
-                voxel = ((lo[0] + i) * L + lo[1] + j) * L + lo[2] + k
-                s = 0
-                for t in range(n_channels):
-                    at = <Py_ssize_t>channels[t] * size + voxel
-                    if owner == NULL or owner[at] == atom:
-                        s += grad[at]
-                block[(i * n[1] + j) * n[2] + k] = s
+    block_gradient(grad, owner, atom, channels, n_channels, L, lo, n, block)
     for i in range(n[0]):
         vcy_density_grad_slab(&d, axes[i], axes + n[0], n[1], axes + n[0] + n[1], n[2],
                               axes[2 * m3 + i], axes + 2 * m3 + n[0],
@@ -146,19 +157,13 @@ cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
 
     # The block's gradient, summed over the atom's channels (those it holds
     # the maximum of, with the max aggregation).
-    cdef Py_ssize_t L = g.length, size = L * L * L, voxel, at
+    cdef Py_ssize_t L = g.length
     cdef int i, j, k
-    cdef double s
-    for i in range(nx):
-        for j in range(ny):
-            for k in range(nz):
-                voxel = ((lo[0] + i) * L + lo[1] + j) * L + lo[2] + k
-                s = 0
-                for t in range(n_channels):
-                    at = <Py_ssize_t>channels[t] * size + voxel
-                    if owner == NULL or owner[at] == atom:
-                        s += grad[at]
-                block[(i * ny + j) * nz + k] = s
+    cdef int n[3]
+    n[0] = nx
+    n[1] = ny
+    n[2] = nz
+    block_gradient(grad, owner, atom, channels, n_channels, L, lo, n, block)
 
     cdef double sx = 0, sy = 0, sz = 0, area, below, above
     # x: planes of constant x; faces indexed (j, k) over (y, z).

@@ -88,13 +88,7 @@ VCY_INLINE void corner_batch(const vcy_block *blk, int i, const int *restrict jl
         const double phi_a = (xy_pp[j] + xz_pp[k]) - half_pi;
         const double phi_b = (xy_pq[j] + yz_pp[jk]) - half_pi;
         const double phi_c = (xz_pq[k] + yz_pq[jk]) - half_pi;
-        const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
-        const double mx = 0.5 * ((1.0 - a * a) * phi_a - c * yac - b * zab) + b * c;
-        const double my = 0.5 * ((1.0 - b * b) * phi_b - c * xbc - a * zab) + a * c;
-        const double mz = 0.5 * ((1.0 - c * c) * phi_c - b * xbc - a * yac) + a * b;
-        double w = (area_S - a * mx - b * my - c * mz) / 3.0;
-        w = (w > 0.0) ? w : 0.0;
-        wl[t] = (w < VCY_PI_6) ? w : VCY_PI_6;
+        wl[t] = corner_from_angles(a, b, c, zab, yac, xbc, excess, phi_a, phi_b, phi_c);
     }
 }
 

@@ -148,4 +148,22 @@ VCY_INLINE double exp_nonpositive(double x)
     return (x > -700.0) ? p * scale : 0.0;
 }
 
+
+/* W(a, b, c), the corner volume, from its three pairs' terms: the vertex
+ * heights zab, yac, xbc, the spherical excess (the sum of the pairs' interior
+ * angles minus pi) and the arcs' angles phi_a, phi_b, phi_c (as
+ * corner_from_pairs in _overlap.c), clamped to [0, pi/6]. */
+VCY_INLINE double corner_from_angles(double a, double b, double c, double zab, double yac,
+                                     double xbc, double excess, double phi_a,
+                                     double phi_b, double phi_c)
+{
+    const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
+    const double mx = 0.5 * ((1.0 - a * a) * phi_a - c * yac - b * zab) + b * c;
+    const double my = 0.5 * ((1.0 - b * b) * phi_b - c * xbc - a * zab) + a * c;
+    const double mz = 0.5 * ((1.0 - c * c) * phi_c - b * xbc - a * yac) + a * b;
+    double w = (area_S - a * mx - b * my - c * mz) / 3.0;
+    w = (w > 0.0) ? w : 0.0;
+    return (w < VCY_PI_6) ? w : VCY_PI_6;
+}
+
 #endif /* VOXELIZE_CY_OVERLAP_SIMD_H */

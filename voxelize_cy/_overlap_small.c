@@ -132,13 +132,7 @@ VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double
         const double phi_a = (fp[sxy] + fp[sxz]) - 0.5 * VCY_PI;
         const double phi_b = (fq[sxy] + fp[syz]) - 0.5 * VCY_PI;
         const double phi_c = (fq[sxz] + fq[syz]) - 0.5 * VCY_PI;
-        const double area_S = excess - (a * phi_a + b * phi_b + c * phi_c);
-        const double mx = 0.5 * ((1.0 - a * a) * phi_a - c * yac - b * zab) + b * c;
-        const double my = 0.5 * ((1.0 - b * b) * phi_b - c * xbc - a * zab) + a * c;
-        const double mz = 0.5 * ((1.0 - c * c) * phi_c - b * xbc - a * yac) + a * b;
-        double w = (area_S - a * mx - b * my - c * mz) / 3.0;
-        w = (w > 0.0) ? w : 0.0;
-        wc[e] = (w < VCY_PI_6) ? w : VCY_PI_6;
+        wc[e] = corner_from_angles(a, b, c, zab, yac, xbc, excess, phi_a, phi_b, phi_c);
     }
     for (int e = 0; e < NR * NR * NR; ++e) {
         const int di = e / (NR * NR), dj = (e / NR) % NR, dk = e % NR;
