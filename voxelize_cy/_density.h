@@ -59,6 +59,19 @@ void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
                                 const double *grad, long L, double *s);
 
 /*
+ * A block of at most 4 x 4 x 4 voxel centres (n[a] <= 4 along axis a) added
+ * into one channel (the plain sum) in one call: first[a] is the first centre
+ * along axis a, res the spacing, c the atom's centre; img points at the
+ * block's first voxel, rows L apart.  The values of vcy_density_block_*.
+ */
+void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
+                           const double *c, const int *n, float *img, long L,
+                           double weight);
+void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
+                           const double *c, const int *n, double *img, long L,
+                           double weight);
+
+/*
  * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
  * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
  * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.

@@ -37,6 +37,8 @@ from voxelize_cy._overlap cimport (
     vcy_density_block_f64,
     vcy_density_grad_block_f32,
     vcy_density_grad_block_f64,
+    vcy_density_small_f32,
+    vcy_density_small_f64,
     vcy_density_slab,
     vcy_small_block,
 )
@@ -219,16 +221,35 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
         return
     cdef int lo[3]
     cdef int n[3]
+    cdef int hi, a
     cdef Py_ssize_t m = g.length + 1
-    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, work):
-        return
-    cdef Py_ssize_t m3 = 3 * m
-    cdef double *slab = work + 9 * m
     cdef Py_ssize_t L = g.length
     cdef Py_ssize_t channel_size = L * L * L, base
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
     cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
+    cdef double c[3]
+    cdef double first[3]
+    if plain:  # a small block (the usual atom): everything in one call
+        c[0] = cx
+        c[1] = cy
+        c[2] = cz
+        for a in range(3):
+            if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
+                return
+            n[a] = hi - lo[a] + 1
+            first[a] = voxel_center_A(g, a, lo[a])
+        if n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
+            base = (lo[0] * L + lo[1]) * L + lo[2]
+            if real_t is float:
+                vcy_density_small_f32(&d, first, g.resolution, c, n, img0 + base, L, weight)
+            else:
+                vcy_density_small_f64(&d, first, g.resolution, c, n, img0 + base, L, weight)
+            return
+    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, work):
+        return
+    cdef Py_ssize_t m3 = 3 * m
+    cdef double *slab = work + 9 * m
     cdef int i, j, k
     cdef double v
     if plain:  # the whole block in one call

@@ -93,6 +93,12 @@ cdef extern from "_density.h" nogil:
                                     const double *off, const double *sq,
                                     const double *fac, const double *grad, long L,
                                     double *s)
+    void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
+                               const double *c, const int *n, float *img, long L,
+                               double weight)
+    void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
+                               const double *c, const int *n, double *img, long L,
+                               double weight)
     void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
                                const double *dz, int nz, double ex, const double *ey,
                                const double *ez, const double *g, double *s)
