@@ -74,10 +74,10 @@ def test_gaussian_is_the_formula(scale, g):
                                rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("resolution, scale", [(1.0, 0.5), (0.75, 0.45), (1.2, 0.6)])
+@pytest.mark.parametrize("resolution, scale", [(1.0, 0.3), (1.0, 0.5), (0.75, 0.45), (1.2, 0.6)])
 def test_small_blocks_are_the_formula(resolution, scale):
-    """Atoms whose density spans at most 4 voxel centres per axis take the
-    one-call small-block path (plain sums), others the general one."""
+    """Atoms whose density spans at most 2 or 4 voxel centres per axis take
+    the one-call small-block paths (plain sums), others the general one."""
     atoms, params = scene(12, n=60, length=12, resolution=resolution)
     for binary in (False, True):
         fill = "binary" if binary else "gaussian"

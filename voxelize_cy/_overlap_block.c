@@ -305,31 +305,32 @@ VCY_DENSITY_BLOCK(density_block_f64_impl, double)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
 
-/* A density block of at most 4 x 4 x 4 voxel centres added into one channel
- * (the plain sum), in one pass with constant trip counts: offsets from the
- * voxel centres (first[a] + t * res - c[a], t < 4, padded past n[a]), their
- * 12 Gaussian factors in one batch, the 64 values, the rows added. */
-#define VCY_DENSITY_SMALL(name, real_t)                                               \
+/* A density block of at most N x N x N voxel centres added into
+ * one channel (the plain sum), in one pass with constant trip counts: offsets
+ * from the voxel centres (first[a] + t * res - c[a], t < N, padded past
+ * n[a]), their 3 N Gaussian factors in one batch, the N^3 values, the rows
+ * added.  N = 2, 3 or 4. */
+#define VCY_DENSITY_SMALL(name, real_t, N)                                            \
     VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
                          const double *c, const int *n, real_t *img, long L,          \
                          double weight)                                               \
     {                                                                                 \
-        double off[12], sq[12], fac[12];                                              \
-        for (int t = 0; t < 12; ++t) {                                                \
-            const int a = t >> 2, m = t & 3;                                          \
+        double off[3 * N], sq[3 * N], fac[3 * N];                                     \
+        for (int t = 0; t < 3 * N; ++t) {                                             \
+            const int a = t / N, m = t % N;                                           \
             off[t] = (first[a] + m * res) - c[a];                                     \
             sq[t] = off[t] * off[t];                                                  \
             fac[t] = exp_nonpositive(-2.0 * sq[t] * d->inv_r2);                       \
         }                                                                             \
         const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;      \
         const double qa = d->qa, qb = d->qb, qc = d->qc;                              \
-        double v[4][4][4];                                                            \
-        for (int i = 0; i < 4; ++i)                                                   \
-            for (int j = 0; j < 4; ++j) {                                             \
-                const double dxy2 = sq[i] + sq[4 + j];                                \
-                const double exy = fac[i] * fac[4 + j];                               \
-                for (int k = 0; k < 4; ++k) {                                         \
-                    const double rsq = dxy2 + sq[8 + k];                              \
+        double v[N][N][N];                                                            \
+        for (int i = 0; i < N; ++i)                                                   \
+            for (int j = 0; j < N; ++j) {                                             \
+                const double dxy2 = sq[i] + sq[N + j];                                \
+                const double exy = fac[i] * fac[N + j];                               \
+                for (int k = 0; k < N; ++k) {                                         \
+                    const double rsq = dxy2 + sq[2 * N + k];                          \
                     double value;                                                     \
                     if (d->binary) {                                                  \
                         value = (rsq < inner2) ? 1.0 : 0.0;                           \
@@ -337,7 +338,7 @@ VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
                         const double t = sqrt(rsq * inv_r2);                          \
                         double q = (qa * t + qb) * t + qc;                            \
                         q = (q > 0.0 && rsq < outer2) ? q : 0.0;                      \
-                        value = (rsq <= inner2) ? exy * fac[8 + k] : q;               \
+                        value = (rsq <= inner2) ? exy * fac[2 * N + k] : q;           \
                     }                                                                 \
                     v[i][j][k] = weight * value;                                      \
                 }                                                                     \
@@ -349,8 +350,39 @@ VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
             }                                                                         \
     }
 
-VCY_DENSITY_SMALL(density_small_f32_impl, float)
-VCY_DENSITY_SMALL(density_small_f64_impl, double)
+VCY_DENSITY_SMALL(density_small4_f32, float, 4)
+VCY_DENSITY_SMALL(density_small4_f64, double, 4)
+VCY_DENSITY_SMALL(density_small2_f32, float, 2)
+VCY_DENSITY_SMALL(density_small2_f64, double, 2)
+VCY_DENSITY_SMALL(density_small3_f32, float, 3)
+VCY_DENSITY_SMALL(density_small3_f64, double, 3)
+
+/* The 2-, 3- or 4-wide block, the smallest that holds n. */
+VCY_INLINE void density_small_f32_impl(const vcy_density *d, const double *first,
+                                       double res, const double *c, const int *n,
+                                       float *img, long L, double weight)
+{
+    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
+    if (widest <= 2)
+        density_small2_f32(d, first, res, c, n, img, L, weight);
+    else if (widest == 3)
+        density_small3_f32(d, first, res, c, n, img, L, weight);
+    else
+        density_small4_f32(d, first, res, c, n, img, L, weight);
+}
+
+VCY_INLINE void density_small_f64_impl(const vcy_density *d, const double *first,
+                                       double res, const double *c, const int *n,
+                                       double *img, long L, double weight)
+{
+    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
+    if (widest <= 2)
+        density_small2_f64(d, first, res, c, n, img, L, weight);
+    else if (widest == 3)
+        density_small3_f64(d, first, res, c, n, img, L, weight);
+    else
+        density_small4_f64(d, first, res, c, n, img, L, weight);
+}
 
 VCY_INLINE void atan2_impl(const double *restrict y, const double *restrict x,
                            double *restrict out, int n)
