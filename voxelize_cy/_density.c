@@ -7,8 +7,9 @@
  * same value and slope (libmolgrid's GridMaker), clamped at 0.  Branch-free
  * loops over a slab's rows, which the compiler vectorises.
  *
- * The forward slab (vcy_density_slab) is in _overlap_block.c, compiled for
- * every SIMD path like the exact fill's block kernels.
+ * The forward kernels over blocks (vcy_density_slab, _block, _small, _axes,
+ * _grad_block) are in _density_simd.c, compiled for every SIMD path like the
+ * exact fill's block kernels.
  *
  * Gradient: d value / dc = h (p - c), with h = 4 value / r^2 inside G r and
  * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 where it is clamped

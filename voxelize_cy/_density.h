@@ -1,6 +1,6 @@
 /*
- * _density.h -- libmolgrid's densities at voxel centres, one slab of a block
- * at a time (see _density.c).  Pure C, no state, thread-safe.
+ * _density.h -- libmolgrid's densities at voxel centres, over blocks of
+ * voxels (see _density.c and _density_simd.c).  Pure C, thread-safe.
  */
 #ifndef VOXELIZE_CY_DENSITY_H
 #define VOXELIZE_CY_DENSITY_H
@@ -31,7 +31,7 @@ void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int n
 /*
  * sq[t] = off[t]^2 and fac[t] = exp(-2 off[t]^2 inv_r2) for t < n: the
  * per-axis terms of a block (vectorised exponential, about an ulp from
- * libm's; in _overlap_block.c, on the exact fill's SIMD paths).
+ * libm's; in _density_simd.c, on the exact fill's SIMD paths).
  */
 void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac);
 
@@ -39,7 +39,7 @@ void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, doubl
  * A whole block of the density added into one channel of an image (the plain
  * sum): img[(i L + j) L + k] += weight * value for i < n0, j < n1, k < n2,
  * with the per-axis squares sq and factors fac laid out x, y, z as
- * vcy_density_axes gives them (in _overlap_block.c, on the SIMD paths).
+ * vcy_density_axes gives them (in _density_simd.c, on the SIMD paths).
  */
 void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
                            const double *fac, float *img, long L, double weight);
