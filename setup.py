@@ -165,9 +165,8 @@ def _extensions():
         "_sources": [],
         "_prepared": [],
         "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c",
-                  "voxelize_cy/_overlap_small.c", "voxelize_cy/_density.c",
-                  "voxelize_cy/_density_simd.c"],
-        "_gradients": ["voxelize_cy/_overlap.c", "voxelize_cy/_density.c"],  # + _draw's
+                  "voxelize_cy/_overlap_small.c", "voxelize_cy/_density.c"],
+        "_gradients": ["voxelize_cy/_overlap.c"],
         "_frames": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }

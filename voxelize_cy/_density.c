@@ -1,15 +1,14 @@
 /*
- * _density.c -- libmolgrid's Gaussian and binary densities at voxel centres.
+ * _density.c -- libmolgrid's Gaussian and binary densities at voxel centres,
+ * over blocks of voxels, vectorised and compiled for the same SIMD paths as
+ * the exact fill's block kernels (_overlap_block.c picks the path;
+ * vcy_block_path()); see _density.h for the interface.
  *
  * The Gaussian exp(-2 d^2 / r^2) separates into three per-axis factors, so a
  * voxel inside G r costs two multiplications; between G r and the final
  * radius the quadratic (qa t + qb) t + qc in t = d / r continues it with the
- * same value and slope (libmolgrid's GridMaker), clamped at 0.  Branch-free
- * loops over a slab's rows, which the compiler vectorises.
- *
- * The forward kernels over blocks (vcy_density_slab, _block, _small, _axes,
- * _grad_block) are in _density_simd.c, compiled for every SIMD path like the
- * exact fill's block kernels.
+ * same value and slope (libmolgrid's GridMaker), clamped at 0.  The binary
+ * density is 1 where d < r.
  *
  * Gradient: d value / dc = h (p - c), with h = 4 value / r^2 inside G r and
  * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 where it is clamped
@@ -19,37 +18,347 @@
 
 #include <math.h>
 
-void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
-                           const double *dz, int nz, double ex, const double *ey,
-                           const double *ez, const double *g, double *s)
+#include "_overlap_block.h"
+#include "_overlap_simd.h"
+
+/* The density at squared distance rsq from the atom's centre; gauss is
+ * exp(-2 rsq / r^2) (the product of the per-axis factors, used inside G r). */
+VCY_INLINE double density_value(const vcy_density *d, double rsq, double gauss)
 {
-    if (d->binary) return;
-    const double inner2 = d->inner2, outer2 = d->outer2, inv_r2 = d->inv_r2;
-    const double qa = d->qa, qb = d->qb, qc = d->qc;
-    double sx = 0.0, sy = 0.0, sz = 0.0;
-    for (int j = 0; j < ny; ++j) {
-        const double exy = ex * ey[j];
-        const double dxy2 = dx * dx + dy[j] * dy[j];
-        const double *gr = g + (long)j * nz;
-        double row_h = 0.0, row_z = 0.0;
-        for (int k = 0; k < nz; ++k) {
-            const double rsq = dxy2 + dz[k] * dz[k];
-            const double t = sqrt(rsq * inv_r2);
-            const double q = (qa * t + qb) * t + qc;
-            const double tt = t > 0.0 ? t : 1.0;
-            const double h_outer = (q > 0.0 && rsq < outer2) ? -(2.0 * qa * t + qb) * inv_r2 / tt
-                                                              : 0.0;
-            const double h = (rsq <= inner2) ? 4.0 * exy * ez[k] * inv_r2 : h_outer;
-            const double gh = gr[k] * h;
-            row_h += gh;
-            row_z += gh * dz[k];
-        }
-        sx += row_h * dx;
-        sy += row_h * dy[j];
-        sz += row_z;
-    }
-    s[0] += sx;
-    s[1] += sy;
-    s[2] += sz;
+    if (d->binary) return (rsq < d->inner2) ? 1.0 : 0.0;  /* inner2 = r^2 there */
+    const double t = sqrt(rsq * d->inv_r2);
+    double q = (d->qa * t + d->qb) * t + d->qc;
+    q = (q > 0.0 && rsq < d->outer2) ? q : 0.0;
+    return (rsq <= d->inner2) ? gauss : q;
 }
 
+/* h with d value / dc = h (p - c), the Gaussian's (no binary density here). */
+VCY_INLINE double density_slope(const vcy_density *d, double rsq, double gauss)
+{
+    const double t = sqrt(rsq * d->inv_r2);
+    const double q = (d->qa * t + d->qb) * t + d->qc;
+    const double tt = t > 0.0 ? t : 1.0;
+    const double h_outer = (q > 0.0 && rsq < d->outer2)
+                               ? -(2.0 * d->qa * t + d->qb) * d->inv_r2 / tt : 0.0;
+    return (rsq <= d->inner2) ? 4.0 * gauss * d->inv_r2 : h_outer;
+}
+
+/* libmolgrid's density over one slab (see _density.h). */
+VCY_INLINE void density_slab_impl(const vcy_density *d, double dx2, const double *dy2,
+                                  int ny, const double *dz2, int nz, double ex,
+                                  const double *ey, const double *ez, double *out)
+{
+    for (int j = 0; j < ny; ++j) {
+        const double dxy2 = dx2 + dy2[j];
+        const double exy = ex * ey[j];
+        double *row = out + (long)j * nz;
+        for (int k = 0; k < nz; ++k) row[k] = density_value(d, dxy2 + dz2[k], exy * ez[k]);
+    }
+}
+
+/* Squares and Gaussian factors exp(-2 o^2 / r^2) of n offsets o. */
+VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_r2,
+                                  double *restrict sq, double *restrict fac)
+{
+    for (int t = 0; t < n; ++t) {
+        sq[t] = off[t] * off[t];
+        fac[t] = exp_nonpositive(-2.0 * sq[t] * inv_r2);
+    }
+}
+
+/* A whole block of libmolgrid's density added into one channel (the plain
+ * sum): img[(i L + j) L + k] += weight * value(i, j, k), rows along k. */
+#define VCY_DENSITY_BLOCK(name, real_t)                                               \
+    VCY_INLINE void name(const vcy_density *d, int n0, int n1, int n2,               \
+                         const double *restrict sq, const double *restrict fac,       \
+                         real_t *restrict img, long L, double weight)                 \
+    {                                                                                 \
+        const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
+        const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        for (int i = 0; i < n0; ++i) {                                                \
+            for (int j = 0; j < n1; ++j) {                                            \
+                const double dxy2 = sq[i] + sy[j];                                    \
+                if (!(dxy2 < d->outer2)) continue;                                    \
+                const double exy = fac[i] * fy[j];                                    \
+                real_t *restrict row = img + (i * L + j) * L;                         \
+                for (int k = 0; k < n2; ++k)                                          \
+                    row[k] += (real_t)(weight * density_value(d, dxy2 + sz[k], exy * fz[k])); \
+            }                                                                         \
+        }                                                                             \
+    }
+
+VCY_DENSITY_BLOCK(density_block_f32_impl, float)
+VCY_DENSITY_BLOCK(density_block_f64_impl, double)
+
+/* The Gaussian's gradient over a whole block of dL/d(value) (rows
+ * row_stride apart, planes plane_stride apart): s += sum g(i, j, k) h (p - c). */
+#define VCY_DENSITY_GRAD_BLOCK(name, real_t)                                          \
+    VCY_INLINE void name(const vcy_density *d, int n0, int n1, int n2,               \
+                         const double *restrict off, const double *restrict sq,       \
+                         const double *restrict fac, const real_t *restrict grad,     \
+                         long row_stride, long plane_stride, double *s)               \
+    {                                                                                 \
+        const double *oy = off + n0, *oz = off + n0 + n1;                             \
+        const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
+        const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        double sx = 0.0, sy_ = 0.0, sz_ = 0.0;                                        \
+        for (int i = 0; i < n0; ++i) {                                                \
+            double plane_h = 0.0;                                                     \
+            for (int j = 0; j < n1; ++j) {                                            \
+                const double dxy2 = sq[i] + sy[j];                                    \
+                if (!(dxy2 < d->outer2)) continue;                                    \
+                const double exy = fac[i] * fy[j];                                    \
+                const real_t *restrict row = grad + i * plane_stride + j * row_stride; \
+                double row_h = 0.0, row_z = 0.0;                                      \
+                for (int k = 0; k < n2; ++k) {                                        \
+                    const double gh =                                                 \
+                        (double)row[k] * density_slope(d, dxy2 + sz[k], exy * fz[k]); \
+                    row_h += gh;                                                      \
+                    row_z += gh * oz[k];                                              \
+                }                                                                     \
+                plane_h += row_h;                                                     \
+                sy_ += row_h * oy[j];                                                 \
+                sz_ += row_z;                                                         \
+            }                                                                         \
+            sx += plane_h * off[i];                                                   \
+        }                                                                             \
+        s[0] += sx;                                                                   \
+        s[1] += sy_;                                                                  \
+        s[2] += sz_;                                                                  \
+    }
+
+VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
+VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
+
+/* A density block of at most N x N x N voxel centres added into
+ * one channel (the plain sum), in one pass with constant trip counts: offsets
+ * from the voxel centres (first[a] + t * res - c[a], t < N, padded past
+ * n[a]), their 3 N Gaussian factors in one batch, the N^3 values, the rows
+ * added.  N = 2, 3 or 4. */
+#define VCY_DENSITY_SMALL(name, real_t, N)                                            \
+    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
+                         const double *c, const int *n, real_t *img, long L,          \
+                         double weight)                                               \
+    {                                                                                 \
+        double off[3 * N], sq[3 * N], fac[3 * N];                                     \
+        for (int t = 0; t < 3 * N; ++t) {                                             \
+            const int a = t / N, m = t % N;                                           \
+            off[t] = (first[a] + m * res) - c[a];                                     \
+            sq[t] = off[t] * off[t];                                                  \
+            fac[t] = exp_nonpositive(-2.0 * sq[t] * d->inv_r2);                       \
+        }                                                                             \
+        double v[N][N][N];                                                            \
+        for (int i = 0; i < N; ++i)                                                   \
+            for (int j = 0; j < N; ++j) {                                             \
+                const double dxy2 = sq[i] + sq[N + j];                                \
+                const double exy = fac[i] * fac[N + j];                               \
+                for (int k = 0; k < N; ++k)                                           \
+                    v[i][j][k] = weight * density_value(d, dxy2 + sq[2 * N + k],      \
+                                                        exy * fac[2 * N + k]);        \
+            }                                                                         \
+        for (int i = 0; i < n[0]; ++i)                                                \
+            for (int j = 0; j < n[1]; ++j) {                                          \
+                real_t *restrict row = img + ((long)i * L + j) * L;                   \
+                for (int k = 0; k < n[2]; ++k) row[k] += (real_t)v[i][j][k];          \
+            }                                                                         \
+    }
+
+VCY_DENSITY_SMALL(density_small4_f32, float, 4)
+VCY_DENSITY_SMALL(density_small4_f64, double, 4)
+VCY_DENSITY_SMALL(density_small2_f32, float, 2)
+VCY_DENSITY_SMALL(density_small2_f64, double, 2)
+VCY_DENSITY_SMALL(density_small3_f32, float, 3)
+VCY_DENSITY_SMALL(density_small3_f64, double, 3)
+
+/* The 2-, 3- or 4-wide block, the smallest that holds n. */
+VCY_INLINE void density_small_f32_impl(const vcy_density *d, const double *first,
+                                       double res, const double *c, const int *n,
+                                       float *img, long L, double weight)
+{
+    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
+    if (widest <= 2)
+        density_small2_f32(d, first, res, c, n, img, L, weight);
+    else if (widest == 3)
+        density_small3_f32(d, first, res, c, n, img, L, weight);
+    else
+        density_small4_f32(d, first, res, c, n, img, L, weight);
+}
+
+VCY_INLINE void density_small_f64_impl(const vcy_density *d, const double *first,
+                                       double res, const double *c, const int *n,
+                                       double *img, long L, double weight)
+{
+    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
+    if (widest <= 2)
+        density_small2_f64(d, first, res, c, n, img, L, weight);
+    else if (widest == 3)
+        density_small3_f64(d, first, res, c, n, img, L, weight);
+    else
+        density_small4_f64(d, first, res, c, n, img, L, weight);
+}
+
+#define VCY_DENSITY_PATH_FUNCTIONS(suffix, attr)                                      \
+    attr static void dblock32_##suffix(const vcy_density *d, int n0, int n1, int n2,  \
+                                       const double *sq, const double *fac, float *img, \
+                                       long L, double weight)                         \
+    {                                                                                 \
+        density_block_f32_impl(d, n0, n1, n2, sq, fac, img, L, weight);               \
+    }                                                                                 \
+    attr static void dblock64_##suffix(const vcy_density *d, int n0, int n1, int n2,  \
+                                       const double *sq, const double *fac,           \
+                                       double *img, long L, double weight)            \
+    {                                                                                 \
+        density_block_f64_impl(d, n0, n1, n2, sq, fac, img, L, weight);               \
+    }                                                                                 \
+    attr static void dgrad32_##suffix(const vcy_density *d, int n0, int n1, int n2,   \
+                                      const double *off, const double *sq,            \
+                                      const double *fac, const float *grad, long row, \
+                                      long plane, double *s)                          \
+    {                                                                                 \
+        density_grad_f32_impl(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);      \
+    }                                                                                 \
+    attr static void dgrad64_##suffix(const vcy_density *d, int n0, int n1, int n2,   \
+                                      const double *off, const double *sq,            \
+                                      const double *fac, const double *grad,          \
+                                      long row, long plane, double *s)                \
+    {                                                                                 \
+        density_grad_f64_impl(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);      \
+    }                                                                                 \
+    attr static void dsmall32_##suffix(const vcy_density *d, const double *first,     \
+                                       double res, const double *c, const int *n,      \
+                                       float *img, long L, double weight)              \
+    {                                                                                 \
+        density_small_f32_impl(d, first, res, c, n, img, L, weight);                  \
+    }                                                                                 \
+    attr static void dsmall64_##suffix(const vcy_density *d, const double *first,     \
+                                       double res, const double *c, const int *n,      \
+                                       double *img, long L, double weight)             \
+    {                                                                                 \
+        density_small_f64_impl(d, first, res, c, n, img, L, weight);                  \
+    }                                                                                 \
+    attr static void axes_##suffix(const double *off, int n, double inv_r2, double *sq, \
+                                   double *fac)                                       \
+    {                                                                                 \
+        density_axes_impl(off, n, inv_r2, sq, fac);                                   \
+    }                                                                                 \
+    attr static void density_##suffix(const vcy_density *d, double dx2,               \
+                                      const double *dy2, int ny, const double *dz2,   \
+                                      int nz, double ex, const double *ey,            \
+                                      const double *ez, double *out)                  \
+    {                                                                                 \
+        density_slab_impl(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out);                 \
+    }
+
+VCY_DENSITY_PATH_FUNCTIONS(base, )
+#if VCY_BLOCK_DISPATCH
+VCY_DENSITY_PATH_FUNCTIONS(avx2, __attribute__((target("avx2"))))
+VCY_DENSITY_PATH_FUNCTIONS(avx512, __attribute__((target("avx512f"))))
+#endif
+
+void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
+                      const double *dz2, int nz, double ex, const double *ey,
+                      const double *ez, double *out)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: density_avx512(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
+    case 1: density_avx2(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
+    default: break;
+    }
+#endif
+    density_base(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out);
+}
+
+void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: axes_avx512(off, n, inv_r2, sq, fac); return;
+    case 1: axes_avx2(off, n, inv_r2, sq, fac); return;
+    default: break;
+    }
+#endif
+    axes_base(off, n, inv_r2, sq, fac);
+}
+
+void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, float *img, long L, double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dblock32_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    case 1: dblock32_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dblock32_base(d, n0, n1, n2, sq, fac, img, L, weight);
+}
+
+void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const double *sq,
+                           const double *fac, double *img, long L, double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dblock64_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    case 1: dblock64_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dblock64_base(d, n0, n1, n2, sq, fac, img, L, weight);
+}
+
+void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const float *grad, long row, long plane, double *s)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dgrad32_avx512(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
+    case 1: dgrad32_avx2(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
+    default: break;
+    }
+#endif
+    dgrad32_base(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);
+}
+
+void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
+                                const double *off, const double *sq, const double *fac,
+                                const double *grad, long row, long plane, double *s)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dgrad64_avx512(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
+    case 1: dgrad64_avx2(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
+    default: break;
+    }
+#endif
+    dgrad64_base(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);
+}
+
+void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
+                           const double *c, const int *n, float *img, long L,
+                           double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dsmall32_avx512(d, first, res, c, n, img, L, weight); return;
+    case 1: dsmall32_avx2(d, first, res, c, n, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dsmall32_base(d, first, res, c, n, img, L, weight);
+}
+
+void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
+                           const double *c, const int *n, double *img, long L,
+                           double weight)
+{
+#if VCY_BLOCK_DISPATCH
+    switch (vcy_block_path()) {
+    case 2: dsmall64_avx512(d, first, res, c, n, img, L, weight); return;
+    case 1: dsmall64_avx2(d, first, res, c, n, img, L, weight); return;
+    default: break;
+    }
+#endif
+    dsmall64_base(d, first, res, c, n, img, L, weight);
+}

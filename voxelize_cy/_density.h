@@ -1,6 +1,6 @@
 /*
  * _density.h -- libmolgrid's densities at voxel centres, over blocks of
- * voxels (see _density.c and _density_simd.c).  Pure C, thread-safe.
+ * voxels (see _density.c).  Pure C, thread-safe.
  */
 #ifndef VOXELIZE_CY_DENSITY_H
 #define VOXELIZE_CY_DENSITY_H
@@ -31,7 +31,7 @@ void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int n
 /*
  * sq[t] = off[t]^2 and fac[t] = exp(-2 off[t]^2 inv_r2) for t < n: the
  * per-axis terms of a block (vectorised exponential, about an ulp from
- * libm's; in _density_simd.c, on the exact fill's SIMD paths).
+ * libm's; on the exact fill's SIMD paths).
  */
 void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac);
 
@@ -39,7 +39,7 @@ void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, doubl
  * A whole block of the density added into one channel of an image (the plain
  * sum): img[(i L + j) L + k] += weight * value for i < n0, j < n1, k < n2,
  * with the per-axis squares sq and factors fac laid out x, y, z as
- * vcy_density_axes gives them (in _density_simd.c, on the SIMD paths).
+ * vcy_density_axes gives them (on the SIMD paths).
  */
 void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
                            const double *fac, float *img, long L, double weight);
@@ -47,16 +47,17 @@ void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const d
                            const double *fac, double *img, long L, double weight);
 
 /*
- * The Gaussian's gradient over a whole block from one channel of dL/d(image)
- * (grad points at the block's first voxel, rows L apart): adds sum g h (p - c)
- * to s[0..2]; off, sq, fac as vcy_density_axes lays them out (x, y, z).
+ * The Gaussian's gradient over a whole block of dL/d(value) (grad at the
+ * block's first voxel, rows row apart, planes plane apart: one channel of an
+ * image, or a block summed over channels): adds sum g h (p - c) to s[0..2];
+ * off, sq, fac as vcy_density_axes lays them out (x, y, z).
  */
 void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
                                 const double *off, const double *sq, const double *fac,
-                                const float *grad, long L, double *s);
+                                const float *grad, long row, long plane, double *s);
 void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
                                 const double *off, const double *sq, const double *fac,
-                                const double *grad, long L, double *s);
+                                const double *grad, long row, long plane, double *s);
 
 /*
  * A block of at most 4 x 4 x 4 voxel centres (n[a] <= 4 along axis a) added
@@ -70,16 +71,6 @@ void vcy_density_small_f32(const vcy_density *d, const double *first, double res
 void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
                            const double *c, const int *n, double *img, long L,
                            double weight);
-
-/*
- * The gradient of one slab: with g[j * nz + k] the voxels' dL/d(value),
- * adds sum g * dvalue/dc to s[0..2] (c the atom's centre), where
- * dvalue/dc = h(d) (p - c) and dx, dy[j], dz[k] are p - c per axis.
- * Binary densities have none (nothing added).
- */
-void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
-                           const double *dz, int nz, double ex, const double *ey,
-                           const double *ez, const double *g, double *s);
 
 #ifdef __cplusplus
 }

@@ -70,8 +70,8 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
                      double *reach) noexcept nogil
 
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
-                             Py_ssize_t m3, const void *grad, bint is_float32, Py_ssize_t L,
-                             double *s) noexcept nogil
+                             Py_ssize_t m3, const void *grad, bint is_float32,
+                             Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil
 
 cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
                       double cz, double reach, int *lo, int *n, double *work) noexcept nogil

@@ -197,17 +197,17 @@ cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double
 
 
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
-                             Py_ssize_t m3, const void *grad, bint is_float32, Py_ssize_t L,
-                             double *s) noexcept nogil:
-    """The Gaussian's gradient over a block from one channel of dL/d(image)
-    (``grad`` at the block's first voxel); ``axes`` as ``density_axes`` fills
-    it (offsets, squares at ``m3``, factors at ``2 m3``)."""
+                             Py_ssize_t m3, const void *grad, bint is_float32,
+                             Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil:
+    """The Gaussian's gradient over a block of dL/d(value) (``grad`` at the
+    block's first voxel, rows ``row`` and planes ``plane`` apart); ``axes`` as
+    ``density_axes`` fills it (offsets, squares at ``m3``, factors at ``2 m3``)."""
     if is_float32:
         vcy_density_grad_block_f32(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
-                                   <const float *>grad, L, s)
+                                   <const float *>grad, row, plane, s)
     else:
         vcy_density_grad_block_f64(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
-                                   <const double *>grad, L, s)
+                                   <const double *>grad, row, plane, s)
 
 
 cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double cx,

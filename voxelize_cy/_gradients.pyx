@@ -36,7 +36,6 @@ from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
 from voxelize_cy._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
     vcy_density,
-    vcy_density_grad_slab,
     vcy_unit_disc_plane,
 )
 
@@ -91,31 +90,21 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
         return
     cdef int lo[3]
     cdef int n[3]
-    cdef Py_ssize_t m = g.length + 1
-    cdef Py_ssize_t L = g.length, size = L * L * L, voxel, at
+    cdef Py_ssize_t L = g.length, size = L * L * L
+    cdef Py_ssize_t m3 = 3 * (L + 1)
     cdef double *block = work                               # n0 * n1 * n2
     cdef double *axes = block + size
     if not density_axes(g, &d, cx, cy, cz, reach, lo, n, axes):
         return
-    cdef int i, j, k, t
-    cdef double s
     cdef double sums[3]
-    cdef Py_ssize_t m3 = 3 * m
     sums[0] = sums[1] = sums[2] = 0
     if n_channels == 1 and owner == NULL:  # straight from the image's channel
         density_grad_block(&d, n, axes, m3,
                            grad + channels[0] * size + (lo[0] * L + lo[1]) * L + lo[2],
-                           real_t is float, L, sums)
-        out[0] += weight * sums[0]
-        out[1] += weight * sums[1]
-        out[2] += weight * sums[2]
-        return
-    block_gradient(grad, owner, atom, channels, n_channels, L, lo, n, block)
-    for i in range(n[0]):
-        vcy_density_grad_slab(&d, axes[i], axes + n[0], n[1], axes + n[0] + n[1], n[2],
-                              axes[2 * m3 + i], axes + 2 * m3 + n[0],
-                              axes + 2 * m3 + n[0] + n[1],
-                              block + <Py_ssize_t>i * n[1] * n[2], sums)
+                           real_t is float, L, L * L, sums)
+    else:  # summed over the atom's channels (those it holds the maximum of) first
+        block_gradient(grad, owner, atom, channels, n_channels, L, lo, n, block)
+        density_grad_block(&d, n, axes, m3, block, False, n[2], n[1] * n[2], sums)
     out[0] += weight * sums[0]
     out[1] += weight * sums[1]
     out[2] += weight * sums[2]

@@ -87,18 +87,15 @@ cdef extern from "_density.h" nogil:
                                double weight)
     void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
                                     const double *off, const double *sq,
-                                    const double *fac, const float *grad, long L,
-                                    double *s)
+                                    const double *fac, const float *grad, long row,
+                                    long plane, double *s)
     void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
                                     const double *off, const double *sq,
-                                    const double *fac, const double *grad, long L,
-                                    double *s)
+                                    const double *fac, const double *grad, long row,
+                                    long plane, double *s)
     void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
                                const double *c, const int *n, float *img, long L,
                                double weight)
     void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
                                const double *c, const int *n, double *img, long L,
                                double weight)
-    void vcy_density_grad_slab(const vcy_density *d, double dx, const double *dy, int ny,
-                               const double *dz, int nz, double ex, const double *ey,
-                               const double *ez, const double *g, double *s)
