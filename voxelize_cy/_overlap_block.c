@@ -153,13 +153,8 @@ VCY_INLINE void slab_impl(const double *restrict q_lo, const double *restrict q_
         const double *restrict l0 = q_lo + (long)j * nz1;
         const double *restrict l1 = l0 + nz1;
         double *restrict out = frac + (long)j * nz;
-        for (int k = 0; k < nz; ++k) {
-            double v = (((h1[k + 1] - h0[k + 1]) - (h1[k] - h0[k]))
-                        - ((l1[k + 1] - l0[k + 1]) - (l1[k] - l0[k]))) * scale;
-            v = (v > 0.0) ? v : 0.0;
-            v = (v > upper) ? upper : v;
-            out[k] = (fxy + fz[k] <= 1.0) ? inside : v;
-        }
+        for (int k = 0; k < nz; ++k)
+            out[k] = voxel_value(h0, h1, l0, l1, k, scale, upper, inside, fxy + fz[k]);
     }
 }
 

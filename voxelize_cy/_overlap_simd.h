@@ -87,6 +87,22 @@ VCY_INLINE void axis_impl(const double *restrict u, int n, double *restrict a,
     }
 }
 
+/* The value of voxel k of a row from the Q values of its corners: h0, h1 the
+ * rows (j, j + 1) of its upper x face, l0, l1 of its lower one; the 8-term
+ * difference times scale, clamped to [0, upper]; ``inside`` when the voxel
+ * lies wholly inside the ball (far2, the squared unit distance of its
+ * farthest corner, <= 1). */
+VCY_INLINE double voxel_value(const double *h0, const double *h1, const double *l0,
+                              const double *l1, int k, double scale, double upper,
+                              double inside, double far2)
+{
+    double v = (((h1[k + 1] - h0[k + 1]) - (h1[k] - h0[k]))
+                - ((l1[k + 1] - l0[k + 1]) - (l1[k] - l0[k]))) * scale;
+    v = (v > 0.0) ? v : 0.0;
+    v = (v > upper) ? upper : v;
+    return (far2 <= 1.0) ? inside : v;
+}
+
 /* The pair terms of n pairs (p[t], q[t]) whose corner lies inside the ball
  * (the caller's promise): one branch-free loop over the batch. */
 VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv, int n,

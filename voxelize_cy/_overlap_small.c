@@ -33,14 +33,12 @@ VCY_INLINE int small_axis(const double *u, int n1, int NP, int NR, double *a, do
                           double *cap, int *lo, int *count)
 {
     if (n1 > NP) return 0;
+    double padded[N4];
+    for (int m = 0; m < NP; ++m) padded[m] = (m < n1) ? u[m] : 1.0;
+    axis_impl(padded, NP, a, s, cap);
     int first = -1, inside = 0;
     for (int m = 0; m < NP; ++m) {
-        const double v = (m < n1) ? u[m] : 1.0;
-        const double mag = v < 0.0 ? -v : v;
-        a[m] = mag;
-        s[m] = (v > 0.0) ? 1.0 : ((v < 0.0) ? -1.0 : 0.0);
-        cap[m] = (mag < 1.0) ? cap_quarter(mag) : 0.0;
-        if (mag < 1.0) {  /* the coordinates rise: those inside are one run */
+        if (a[m] < 1.0) {  /* the coordinates rise: those inside are one run */
             if (first < 0) first = m;
             ++inside;
         }
@@ -168,13 +166,8 @@ VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double
             const double *h0 = q[i + 1][j], *h1 = q[i + 1][j + 1];
             const double *l0 = q[i][j], *l1 = q[i][j + 1];
             double *o = frac + (i * 3 + j) * N4;
-            for (int k = 0; k < NP; ++k) {
-                double v = (((h1[k + 1] - h0[k + 1]) - (h1[k] - h0[k]))
-                            - ((l1[k + 1] - l0[k + 1]) - (l1[k] - l0[k]))) * scale;
-                v = (v > 0.0) ? v : 0.0;
-                v = (v > upper) ? upper : v;
-                o[k] = (fxy + fzp[k] <= 1.0) ? inside : v;
-            }
+            for (int k = 0; k < NP; ++k)
+                o[k] = voxel_value(h0, h1, l0, l1, k, scale, upper, inside, fxy + fzp[k]);
         }
     }
     return 1;
