@@ -56,14 +56,19 @@ def references():
     return {name: np.load(REFERENCE / f"{name}.npz") for name in MANIFEST["structures"]}
 
 
-@pytest.mark.parametrize("name, config", list(cases()))
-def test_images_equal_libmolgrid(references, name, config):
+def reference_case(references, name, config):
+    """(npz, key, atoms, params) of one reference grid."""
     npz = references[name]
     key = config["key"]
-    atoms = table_of(npz)
     center = npz[f"{key}/center"].astype(np.float64)
     params = vc.ImageParams(vc.Grid(config["length"], config["resolution"], center),
                             CHANNELS, RADII)
+    return npz, key, table_of(npz), params
+
+
+@pytest.mark.parametrize("name, config", list(cases()))
+def test_images_equal_libmolgrid(references, name, config):
+    npz, key, atoms, params = reference_case(references, name, config)
     image = vc.image_from_atoms(atoms, params, dtype=np.float32, **options(config))
     peak = float(npz[f"{key}/peak"])
     assert peak > 0
@@ -144,12 +149,7 @@ def exact_density(atoms, params, config, voxels):
 @pytest.mark.parametrize("name, config", [c for c in cases() if c.values[1]["backward"]
                                           and c.values[1]["gaussian_radius_multiple"] > 0])
 def test_gradients_equal_libmolgrid_backward(references, name, config):
-    npz = references[name]
-    key = config["key"]
-    atoms = table_of(npz)
-    center = npz[f"{key}/center"].astype(np.float64)
-    params = vc.ImageParams(vc.Grid(config["length"], config["resolution"], center),
-                            CHANNELS, RADII)
+    npz, key, atoms, params = reference_case(references, name, config)
     shape = (4,) + (config["length"],) * 3
     upstream = np.linspace(-1.0, 1.0, int(np.prod(shape)), dtype=np.float32).reshape(shape)
     ours = vc.atom_gradients(atoms, params, upstream, **options(config))

@@ -73,5 +73,8 @@ cdef void density_grad_block(const vcy_density *d, const int *n, const double *a
                              Py_ssize_t m3, const void *grad, bint is_float32,
                              Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil
 
-cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
-                      double cz, double reach, int *lo, int *n, double *work) noexcept nogil
+cdef bint density_block(const GridSpec *g, const double *c, double reach, int *lo,
+                        int *n) noexcept nogil
+
+cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
+                       const int *lo, const int *n, double *work) noexcept nogil

@@ -172,28 +172,32 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
     return True
 
 
-cdef int density_axes(const GridSpec *g, const vcy_density *d, double cx, double cy,
-                      double cz, double reach, int *lo, int *n, double *work) noexcept nogil:
-    """The block of voxel centres within ``reach`` and its per-axis terms, in
-    ``work`` (3 (L + 1) doubles each): the offsets p - c of the x, then y,
-    then z centres from ``work``, their squares from ``work + (L + 1)``,
-    the Gaussian factors exp(-2 (p - c)^2 / r^2) from ``work + 2 (L + 1)``
-    (x at n[0] entries, y after it, z after that).  0 when the block is empty."""
-    cdef double c[3]
-    cdef int hi, a, t, at = 0
-    cdef Py_ssize_t m3 = 3 * (g.length + 1)
-    c[0] = cx
-    c[1] = cy
-    c[2] = cz
+cdef bint density_block(const GridSpec *g, const double *c, double reach, int *lo,
+                        int *n) noexcept nogil:
+    """The block of voxel centres within ``reach`` of ``c``: first index
+    ``lo[a]`` and count ``n[a]`` per axis; False when it is empty."""
+    cdef int a, hi
     for a in range(3):
         if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
-            return 0
+            return False
         n[a] = hi - lo[a] + 1
+    return True
+
+
+cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
+                       const int *lo, const int *n, double *work) noexcept nogil:
+    """The per-axis terms of a block, in ``work`` (3 (L + 1) doubles each):
+    the offsets p - c of the x, then y, then z centres from ``work``, their
+    squares from ``work + 3 (L + 1)``, the Gaussian factors
+    exp(-2 (p - c)^2 / r^2) from ``work + 6 (L + 1)`` (x at n[0] entries, y
+    after it, z after that)."""
+    cdef int a, t, at = 0
+    cdef Py_ssize_t m3 = 3 * (g.length + 1)
+    for a in range(3):
         for t in range(n[a]):
             work[at + t] = voxel_center_A(g, a, lo[a] + t) - c[a]
         at += n[a]
     vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
-    return 1
 
 
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
@@ -221,7 +225,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
         return
     cdef int lo[3]
     cdef int n[3]
-    cdef int hi, a
+    cdef int a
     cdef Py_ssize_t m = g.length + 1
     cdef Py_ssize_t L = g.length
     cdef Py_ssize_t channel_size = L * L * L, base
@@ -230,24 +234,22 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef bint plain = one and agg == AGG_SUM
     cdef double c[3]
     cdef double first[3]
-    if plain:  # a small block (the usual atom): everything in one call
-        c[0] = cx
-        c[1] = cy
-        c[2] = cz
-        for a in range(3):
-            if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
-                return
-            n[a] = hi - lo[a] + 1
-            first[a] = voxel_center_A(g, a, lo[a])
-        if n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
-            base = (lo[0] * L + lo[1]) * L + lo[2]
-            if real_t is float:
-                vcy_density_small_f32(&d, first, g.resolution, c, n, img0 + base, L, weight)
-            else:
-                vcy_density_small_f64(&d, first, g.resolution, c, n, img0 + base, L, weight)
-            return
-    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, work):
+    c[0] = cx
+    c[1] = cy
+    c[2] = cz
+    if not density_block(g, c, reach, lo, n):
         return
+    if plain and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
+        # a small block (the usual atom): everything in one call
+        for a in range(3):
+            first[a] = voxel_center_A(g, a, lo[a])
+        base = (lo[0] * L + lo[1]) * L + lo[2]
+        if real_t is float:
+            vcy_density_small_f32(&d, first, g.resolution, c, n, img0 + base, L, weight)
+        else:
+            vcy_density_small_f64(&d, first, g.resolution, c, n, img0 + base, L, weight)
+        return
+    density_axes(g, &d, c, lo, n, work)
     cdef Py_ssize_t m3 = 3 * m
     cdef double *slab = work + 9 * m
     cdef int i, j, k

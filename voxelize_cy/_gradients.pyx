@@ -29,6 +29,7 @@ from voxelize_cy._draw cimport (
     AtomProps,
     atom_radius,
     density_axes,
+    density_block,
     density_grad_block,
     density_of,
 )
@@ -94,8 +95,13 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
     cdef Py_ssize_t m3 = 3 * (L + 1)
     cdef double *block = work                               # n0 * n1 * n2
     cdef double *axes = block + size
-    if not density_axes(g, &d, cx, cy, cz, reach, lo, n, axes):
+    cdef double c[3]
+    c[0] = cx
+    c[1] = cy
+    c[2] = cz
+    if not density_block(g, c, reach, lo, n):
         return
+    density_axes(g, &d, c, lo, n, axes)
     cdef double sums[3]
     sums[0] = sums[1] = sums[2] = 0
     if n_channels == 1 and owner == NULL:  # straight from the image's channel

@@ -202,9 +202,7 @@ def image_from_atoms(
     frame_values = None if frame is None else check_frame(frame)
     fill_code = 0 if fill == "fraction_atom" else _mode(fill, FILLS, "fill")
     agg_code = 0 if agg == "sum" else _mode(agg, AGGREGATIONS, "agg")
-    density = (None if fill_code < 3 and radius_scale == 1.0
-               and gaussian_radius_multiple == 1.0 else
-               density_options(fill_code, radius_scale, gaussian_radius_multiple))
+    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
     img = output_array(out, params.shape, dt)
     source = table_source(atoms)
     return _draw_one(img, source, params, channel_cache, frame_values, fill_code,
