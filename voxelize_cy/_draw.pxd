@@ -66,15 +66,12 @@ cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept no
 
 from voxelize_cy._overlap cimport vcy_density
 
-cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
-                     double *reach) noexcept nogil
-
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
                              Py_ssize_t m3, const void *grad, bint is_float32,
                              Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil
 
-cdef bint density_block(const GridSpec *g, const double *c, double reach, int *lo,
-                        int *n) noexcept nogil
+cdef bint density_block(const GridSpec *g, int fill, double r, double cx, double cy,
+                        double cz, vcy_density *d, double *c, int *lo, int *n) noexcept nogil
 
 cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
                        const int *lo, const int *n, double *work) noexcept nogil

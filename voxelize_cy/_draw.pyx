@@ -172,11 +172,18 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
     return True
 
 
-cdef bint density_block(const GridSpec *g, const double *c, double reach, int *lo,
-                        int *n) noexcept nogil:
-    """The block of voxel centres within ``reach`` of ``c``: first index
-    ``lo[a]`` and count ``n[a]`` per axis; False when it is empty."""
+cdef bint density_block(const GridSpec *g, int fill, double r, double cx, double cy,
+                        double cz, vcy_density *d, double *c, int *lo, int *n) noexcept nogil:
+    """One atom's density (``density_of``), its centre ``c`` and the block of
+    voxel centres its density reaches: first index ``lo[a]`` and count
+    ``n[a]`` per axis.  False when the atom adds nothing to the image."""
+    cdef double reach
     cdef int a, hi
+    if not density_of(g, fill, r, d, &reach):
+        return False
+    c[0] = cx
+    c[1] = cy
+    c[2] = cz
     for a in range(3):
         if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
             return False
@@ -220,11 +227,11 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
                       int32_t *owner, int32_t atom) noexcept nogil:
     """Add one atom's Gaussian or binary density (times ``weight``)."""
     cdef vcy_density d
-    cdef double reach
-    if not density_of(g, fill, r, &d, &reach):
-        return
+    cdef double c[3]
     cdef int lo[3]
     cdef int n[3]
+    if not density_block(g, fill, r, cx, cy, cz, &d, c, lo, n):
+        return
     cdef int a
     cdef Py_ssize_t m = g.length + 1
     cdef Py_ssize_t L = g.length
@@ -232,13 +239,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
     cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
-    cdef double c[3]
     cdef double first[3]
-    c[0] = cx
-    c[1] = cy
-    c[2] = cz
-    if not density_block(g, c, reach, lo, n):
-        return
     if plain and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
         # a small block (the usual atom): everything in one call
         for a in range(3):

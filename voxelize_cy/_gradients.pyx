@@ -31,7 +31,6 @@ from voxelize_cy._draw cimport (
     density_axes,
     density_block,
     density_grad_block,
-    density_of,
 )
 from voxelize_cy._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
 from voxelize_cy._overlap cimport (
@@ -86,21 +85,15 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
     """Add the atom's dL/d(centre) for the Gaussian density (analytic: see
     _density.c) to ``out``."""
     cdef vcy_density d
-    cdef double reach
-    if not density_of(g, fill, r, &d, &reach):
-        return
+    cdef double c[3]
     cdef int lo[3]
     cdef int n[3]
+    if not density_block(g, fill, r, cx, cy, cz, &d, c, lo, n):
+        return
     cdef Py_ssize_t L = g.length, size = L * L * L
     cdef Py_ssize_t m3 = 3 * (L + 1)
     cdef double *block = work                               # n0 * n1 * n2
     cdef double *axes = block + size
-    cdef double c[3]
-    c[0] = cx
-    c[1] = cy
-    c[2] = cz
-    if not density_block(g, c, reach, lo, n):
-        return
     density_axes(g, &d, c, lo, n, axes)
     cdef double sums[3]
     sums[0] = sums[1] = sums[2] = 0
