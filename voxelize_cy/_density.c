@@ -259,106 +259,50 @@ void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int n
                       const double *dz2, int nz, double ex, const double *ey,
                       const double *ez, double *out)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: density_avx512(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
-    case 1: density_avx2(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out); return;
-    default: break;
-    }
-#endif
-    density_base(d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out);
+    VCY_ON_PATH(density, (d, dx2, dy2, ny, dz2, nz, ex, ey, ez, out));
 }
 
 void vcy_density_axes(const double *off, int n, double inv_r2, double *sq, double *fac)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: axes_avx512(off, n, inv_r2, sq, fac); return;
-    case 1: axes_avx2(off, n, inv_r2, sq, fac); return;
-    default: break;
-    }
-#endif
-    axes_base(off, n, inv_r2, sq, fac);
+    VCY_ON_PATH(axes, (off, n, inv_r2, sq, fac));
 }
 
 void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2, const double *sq,
                            const double *fac, float *img, long L, double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dblock32_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
-    case 1: dblock32_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
-    default: break;
-    }
-#endif
-    dblock32_base(d, n0, n1, n2, sq, fac, img, L, weight);
+    VCY_ON_PATH(dblock32, (d, n0, n1, n2, sq, fac, img, L, weight));
 }
 
 void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2, const double *sq,
                            const double *fac, double *img, long L, double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dblock64_avx512(d, n0, n1, n2, sq, fac, img, L, weight); return;
-    case 1: dblock64_avx2(d, n0, n1, n2, sq, fac, img, L, weight); return;
-    default: break;
-    }
-#endif
-    dblock64_base(d, n0, n1, n2, sq, fac, img, L, weight);
+    VCY_ON_PATH(dblock64, (d, n0, n1, n2, sq, fac, img, L, weight));
 }
 
 void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
                                 const double *off, const double *sq, const double *fac,
                                 const float *grad, long row, long plane, double *s)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dgrad32_avx512(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
-    case 1: dgrad32_avx2(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
-    default: break;
-    }
-#endif
-    dgrad32_base(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);
+    VCY_ON_PATH(dgrad32, (d, n0, n1, n2, off, sq, fac, grad, row, plane, s));
 }
 
 void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
                                 const double *off, const double *sq, const double *fac,
                                 const double *grad, long row, long plane, double *s)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dgrad64_avx512(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
-    case 1: dgrad64_avx2(d, n0, n1, n2, off, sq, fac, grad, row, plane, s); return;
-    default: break;
-    }
-#endif
-    dgrad64_base(d, n0, n1, n2, off, sq, fac, grad, row, plane, s);
+    VCY_ON_PATH(dgrad64, (d, n0, n1, n2, off, sq, fac, grad, row, plane, s));
 }
 
 void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
                            const double *c, const int *n, float *img, long L,
                            double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dsmall32_avx512(d, first, res, c, n, img, L, weight); return;
-    case 1: dsmall32_avx2(d, first, res, c, n, img, L, weight); return;
-    default: break;
-    }
-#endif
-    dsmall32_base(d, first, res, c, n, img, L, weight);
+    VCY_ON_PATH(dsmall32, (d, first, res, c, n, img, L, weight));
 }
 
 void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
                            const double *c, const int *n, double *img, long L,
                            double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: dsmall64_avx512(d, first, res, c, n, img, L, weight); return;
-    case 1: dsmall64_avx2(d, first, res, c, n, img, L, weight); return;
-    default: break;
-    }
-#endif
-    dsmall64_base(d, first, res, c, n, img, L, weight);
+    VCY_ON_PATH(dsmall64, (d, first, res, c, n, img, L, weight));
 }

@@ -301,78 +301,36 @@ int vcy_block_set_path(int path)
 
 void vcy_block_prepare(vcy_block *b, const double *ux, const double *uy, const double *uz)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: prepare_avx512(b, ux, uy, uz); return;
-    case 1: prepare_avx2(b, ux, uy, uz); return;
-    default: break;
-    }
-#endif
-    prepare_base(b, ux, uy, uz);
+    VCY_ON_PATH(prepare, (b, ux, uy, uz));
 }
 
 void vcy_block_plane(const vcy_block *b, int i, double *q)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: plane_avx512(b, i, q); return;
-    case 1: plane_avx2(b, i, q); return;
-    default: break;
-    }
-#endif
-    plane_base(b, i, q);
+    VCY_ON_PATH(plane, (b, i, q));
 }
 
 void vcy_block_atan2(const double *y, const double *x, double *out, int n)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: atan2_avx512(y, x, out, n); return;
-    case 1: atan2_avx2(y, x, out, n); return;
-    default: break;
-    }
-#endif
-    atan2_base(y, x, out, n);
+    VCY_ON_PATH(atan2, (y, x, out, n));
 }
 
 void vcy_block_slab(const double *q_lo, const double *q_hi, int ny, int nz, double fx,
                     const double *fy, const double *fz, double inside, double upper,
                     double scale, double *frac)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: slab_avx512(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac); return;
-    case 1: slab_avx2(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac); return;
-    default: break;
-    }
-#endif
-    slab_base(q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac);
+    VCY_ON_PATH(slab, (q_lo, q_hi, ny, nz, fx, fy, fz, inside, upper, scale, frac));
 }
 
 void vcy_block_add_f32(float *slab, long row_stride, int ny, int nz, const double *frac,
                        double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: add_f32_avx512(slab, row_stride, ny, nz, frac, weight); return;
-    case 1: add_f32_avx2(slab, row_stride, ny, nz, frac, weight); return;
-    default: break;
-    }
-#endif
-    add_f32_base(slab, row_stride, ny, nz, frac, weight);
+    VCY_ON_PATH(add_f32, (slab, row_stride, ny, nz, frac, weight));
 }
 
 void vcy_block_add_f64(double *slab, long row_stride, int ny, int nz, const double *frac,
                        double weight)
 {
-#if VCY_BLOCK_DISPATCH
-    switch (vcy_block_path()) {
-    case 2: add_f64_avx512(slab, row_stride, ny, nz, frac, weight); return;
-    case 1: add_f64_avx2(slab, row_stride, ny, nz, frac, weight); return;
-    default: break;
-    }
-#endif
-    add_f64_base(slab, row_stride, ny, nz, frac, weight);
+    VCY_ON_PATH(add_f64, (slab, row_stride, ny, nz, frac, weight));
 }
 
 long vcy_block_work_doubles(int m)

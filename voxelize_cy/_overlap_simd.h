@@ -28,6 +28,25 @@
 #define VCY_INLINE static inline
 #endif
 
+/* Call name_avx512 args, name_avx2 args or name_base args, as the SIMD path in
+ * use (vcy_block_path(), _overlap_block.h) says, and return. */
+#if VCY_BLOCK_DISPATCH
+#define VCY_ON_PATH(name, args)                                                       \
+    do {                                                                              \
+        switch (vcy_block_path()) {                                                   \
+        case 2: name##_avx512 args; return;                                           \
+        case 1: name##_avx2 args; return;                                             \
+        default: name##_base args; return;                                            \
+        }                                                                             \
+    } while (0)
+#else
+#define VCY_ON_PATH(name, args)                                                       \
+    do {                                                                              \
+        name##_base args;                                                             \
+        return;                                                                       \
+    } while (0)
+#endif
+
 /* (atan u - u) / u^3 = P(u^2) on |u| <= tan(pi/8). */
 static const double ATAN_P[12] = {
     -0.33333333333333326, 0.19999999999997575, -0.14285714285378395,
