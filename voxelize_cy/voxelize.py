@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 
 from voxelize_cy import _kernels
 from voxelize_cy._checks import (
+    BINARY_FILL,
+    GAUSSIAN_FILL,
     ResolvedParams,
     check_channel_cache,
     check_dtype,
@@ -73,8 +75,8 @@ FILLS = {
     "fraction_atom": 0,   # overlap / ball volume (the original's; voxels sum to 1 per atom)
     "overlap_A3": 1,      # overlap volume in Å³
     "fraction_voxel": 2,  # overlap / voxel volume
-    "gaussian": 3,        # libmolgrid's Gaussian density at the voxel centre
-    "binary": 4,          # 1 where the voxel centre lies inside the ball (libmolgrid)
+    "gaussian": GAUSSIAN_FILL,  # libmolgrid's Gaussian density at the voxel centre
+    "binary": BINARY_FILL,      # 1 where the voxel centre lies inside the ball (libmolgrid)
 }
 #: ``agg=`` choices: how atoms that share a voxel and channel combine.
 AGGREGATIONS = {"sum": 0, "max": 1}
