@@ -51,6 +51,7 @@ def atoms_from_file(
     chain: Optional[str] = None,
     hydrogens: bool = True,
     waters: bool = True,
+    names: bool = False,
 ) -> pd.DataFrame:
     """Read the atoms of a structure file into the original's atom table.
 
@@ -69,13 +70,20 @@ def atoms_from_file(
         Keep hydrogen and deuterium atoms.
     waters : bool, default True
         Keep water molecules (HOH, WAT, DOD).
+    names : bool, default False
+        Also return the columns that name each atom: ``atom_name``
+        (``label_atom_id``, e.g. ``CA``), ``alt`` (alternate location, ``''``
+        for none), ``chain`` (author chain) and ``residue`` (author residue
+        number with its insertion code, e.g. ``'52A'``).  Channel sets that
+        type atoms from their residue (``voxelize_cy.channel_sets``) use them.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``monomer`` (str), ``element`` (str), ``x``, ``y``, ``z`` (Å,
         float64) and ``occupancy`` (float64), one row per atom site, in file
-        order.
+        order; with ``names=True`` also ``atom_name``, ``alt``, ``chain`` and
+        ``residue`` (str).
 
     Raises
     ------
@@ -100,6 +108,9 @@ def atoms_from_file(
         raise TypeError(f"model must be an int, got {model!r}")
 
     if path.name.lower().endswith(CACHE_SUFFIXES):
+        if names:
+            raise ValueError(f"{path} is a structure cache, which holds no atom names; "
+                             f"read the structure file itself for names=True")
         return _from_cache(path, model, chain, hydrogens, waters)
     if path.name.lower().endswith(".gz") and not _is_gzipped(path):
         raise ValueError(f"{path} is named .gz but is not gzip-compressed")
@@ -161,9 +172,34 @@ def atoms_from_file(
     except ValueError as err:
         raise ValueError(f"{path}: bad number in _atom_site: {err}") from None
     table = {"monomer": monomers, "element": elements, **coords}
+    if names:
+        table.update(_name_columns(block, path))
     if not every_row:
         table = {name: values[keep] for name, values in table.items()}
     return pd.DataFrame(table)
+
+
+_NAME_COLUMNS = ["label_atom_id", "label_alt_id", "auth_asym_id", "auth_seq_id",
+                 "?pdbx_PDB_ins_code"]
+
+
+def _name_columns(block, path):
+    """The ``names=True`` columns of an ``_atom_site`` table (every row)."""
+    table = block.find("_atom_site.", _NAME_COLUMNS)
+    if len(table) == 0:
+        raise ValueError(f"{path}: _atom_site lacks atom names (label_atom_id, "
+                         f"label_alt_id, auth_asym_id, auth_seq_id)")
+    unset = {"?", "."}
+    atom_name = _string_array(table.column(0))
+    alt = np.array(["" if v in unset else v for v in table.column(1)], dtype=object)
+    chain = _string_array(table.column(2))
+    number = list(table.column(3))
+    if table.has_column(4):
+        residue = [n if c in unset else n + c for n, c in zip(number, table.column(4))]
+    else:
+        residue = number
+    return {"atom_name": atom_name, "alt": alt, "chain": chain,
+            "residue": np.array(residue, dtype=object)}
 
 
 def _from_cache(path, model, chain, hydrogens, waters):

@@ -1,0 +1,770 @@
+"""Bonds, bond orders, hydrogens and aromaticity perceived from 3-D coordinates.
+
+gnina types a structure after OpenBabel has read it as a PDB file and added
+hydrogens: bonds come from distances, bond orders from bond angles, ring
+planarity, a few functional groups and a greedy pass over the atoms, and the
+hydrogens from the valences left open.  The outcome depends on the details of
+those steps (the order in which atoms are visited follows their z coordinate,
+an odd ring system keeps one atom without a double bond ...), so a typer that
+wants gnina's channels has to take the same steps.  This module takes them, on
+numpy arrays, without a chemistry toolkit:
+
+1. bonds: atoms closer than the sum of their covalent radii + 0.45 Å (and
+   farther than 0.4 Å); an atom over its maximum bond count, or with two
+   bonds closer than 45°, loses its longest bonds;
+2. hybridisation from the mean bond angle (> 155° sp, > 115° sp2), planar
+   5- and 6-rings (mean |torsion| ≤ 7.5° / 12°) made sp2;
+3. functional groups with a fixed bond pattern (carboxylates, amides,
+   phosphates, sulfates, nitro groups, amidines and guanidines);
+4. rings of sp2 atoms marked aromatic and given alternating double bonds
+   (a greedy matching, then augmenting paths; an odd system keeps what it has);
+5. the remaining double and triple bonds, atom by atom in order of
+   electronegativity and shortest bond;
+6. hydrogens for the open valences; aromaticity from the final bonds
+   (4n + 2 pi electrons in a ring or a pair of fused rings).
+
+``perceive`` returns a ``Chemistry``: per atom its bonded neighbours,
+hydrogen count, aromaticity and hybridisation.  ``voxelize_cy.channel_sets``
+turns that into gnina's atom types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from voxelize_cy._elements import COVALENT_RADIUS_A, ELECTRONEGATIVITY, MAX_BONDS
+
+__all__ = ["Chemistry", "perceive", "find_bonds"]
+
+_COVALENT = np.array(COVALENT_RADIUS_A)
+_MAX_BONDS = np.array(MAX_BONDS)
+_H, _C, _N, _O, _P, _S = 1, 6, 7, 8, 15, 16
+_GUANIDINE_H = ((1, 2), (2, 3))
+
+
+@dataclass
+class Chemistry:
+    """What ``perceive`` found, one entry per atom.
+
+    Attributes
+    ----------
+    neighbors : list of lists of int
+        Bonded atoms (explicit atoms only), in the order the bonds were found.
+    order : dict
+        ``(i, j)`` with ``i < j`` → bond order (1, 2 or 3).
+    hydrogens : numpy.ndarray of int
+        Hydrogens added for open valences (not counting hydrogen atoms present).
+    aromatic : numpy.ndarray of bool
+    hybridization : numpy.ndarray of int
+        1 (sp), 2 (sp2), 3 (sp3) as OpenBabel's atom typer assigns it, for
+        nitrogens (0 for other atoms).
+    """
+
+    atomic_number: np.ndarray
+    neighbors: List[List[int]]
+    order: Dict[Tuple[int, int], int]
+    hydrogens: np.ndarray
+    aromatic: np.ndarray
+    hybridization: np.ndarray
+
+
+# --------------------------------------------------------------------------
+# 1. bonds from distances
+# --------------------------------------------------------------------------
+
+def _close_pairs(xyz, cutoff_A):
+    """Index pairs (i < j) of atoms closer than ``cutoff_A`` (a cell list)."""
+    n = len(xyz)
+    if n < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    cells = np.floor(xyz / cutoff_A).astype(np.int64)
+    cells -= cells.min(axis=0) - 1
+    dims = cells.max(axis=0) + 2
+    key = (cells[:, 0] * dims[1] + cells[:, 1]) * dims[2] + cells[:, 2]
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    firsts, seconds = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for dz in (-1, 0, 1):
+                shifted = key + (dx * dims[1] + dy) * dims[2] + dz
+                lo = np.searchsorted(sorted_key, shifted, "left")
+                hi = np.searchsorted(sorted_key, shifted, "right")
+                counts = hi - lo
+                total = int(counts.sum())
+                if not total:
+                    continue
+                i = np.repeat(np.arange(n), counts)
+                start = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+                j = order[np.arange(total) + start]
+                keep = i < j
+                firsts.append(i[keep])
+                seconds.append(j[keep])
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _angle_deg(xyz, center, a, b):
+    u = xyz[a] - xyz[center]
+    v = xyz[b] - xyz[center]
+    cos = np.dot(u, v) / np.sqrt(np.dot(u, u) * np.dot(v, v))
+    return float(np.degrees(np.arccos(min(1.0, max(-1.0, cos)))))
+
+
+def find_bonds(atomic_number, xyz):
+    """Bonds from distances, as OpenBabel's ``ConnectTheDots``.
+
+    Returns each atom's neighbours, ordered as OpenBabel orders them (by the
+    neighbours' z coordinate).
+    """
+    z_numbers = np.asarray(atomic_number)
+    n = len(z_numbers)
+    radius = _COVALENT[np.clip(z_numbers, 0, len(_COVALENT) - 1)]
+    can_bond = _MAX_BONDS[np.clip(z_numbers, 0, len(_MAX_BONDS) - 1)] > 0
+    neighbors: List[List[int]] = [[] for _ in range(n)]
+    if n < 2 or not can_bond.any():
+        return neighbors
+    reach = 2 * radius[can_bond].max() + 0.45
+    i, j = _close_pairs(xyz, reach)
+    d2 = ((xyz[i] - xyz[j]) ** 2).sum(axis=1)
+    cutoff2 = (radius[i] + radius[j] + 0.45) ** 2
+    bonded = (d2 <= cutoff2) & (d2 >= 0.16) & can_bond[i] & can_bond[j]
+    i, j = i[bonded], j[bonded]
+    # OpenBabel visits atoms by increasing z: an atom's bonds are listed in
+    # the z order of its neighbours.
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(xyz[:, 2], kind="stable")] = np.arange(n)
+    a = np.concatenate([i, j])
+    b = np.concatenate([j, i])
+    by_atom = np.lexsort((rank[b], a))
+    for atom, nbr in zip(a[by_atom].tolist(), b[by_atom].tolist()):
+        neighbors[atom].append(nbr)
+    # Atoms over their valence, or with two bonds closer than 45 degrees, lose
+    # their longest bond (a hydrogen first loses a bond to another hydrogen).
+    max_bonds = _MAX_BONDS[np.clip(z_numbers, 0, len(_MAX_BONDS) - 1)]
+    for atom in range(n):
+        nbrs = neighbors[atom]
+        while nbrs and (len(nbrs) > max_bonds[atom] or _smallest_angle(xyz, atom, nbrs) < 45.0):
+            drop = None
+            if z_numbers[atom] == _H:
+                drop = next((m for m in nbrs if z_numbers[m] == _H), None)
+            if drop is None:
+                lengths = [float(np.sum((xyz[m] - xyz[atom]) ** 2)) for m in nbrs]
+                drop = nbrs[int(np.argmax(lengths))]
+            nbrs.remove(drop)
+            neighbors[drop].remove(atom)
+    return neighbors
+
+
+def _smallest_angle(xyz, atom, nbrs):
+    if len(nbrs) < 2:
+        return 360.0
+    return min(_angle_deg(xyz, atom, nbrs[p], nbrs[q])
+               for p in range(len(nbrs)) for q in range(p + 1, len(nbrs)))
+
+
+def _mean_angle(xyz, atom, nbrs):
+    if len(nbrs) < 2:
+        return 0.0
+    angles = [_angle_deg(xyz, atom, nbrs[p], nbrs[q])
+              for p in range(len(nbrs)) for q in range(p + 1, len(nbrs))]
+    return sum(angles) / len(angles)
+
+
+def _torsion_deg(p0, p1, p2, p3):
+    b0, b1, b2 = p0 - p1, p2 - p1, p3 - p2
+    b1 = b1 / np.linalg.norm(b1)
+    v = b0 - np.dot(b0, b1) * b1
+    w = b2 - np.dot(b2, b1) * b1
+    return float(np.degrees(np.arctan2(np.dot(np.cross(b1, v), w), np.dot(v, w))))
+
+
+# --------------------------------------------------------------------------
+# rings
+# --------------------------------------------------------------------------
+
+def _smallest_rings(neighbors, atoms):
+    """The smallest set of smallest rings among ``atoms`` (each a list of atoms
+    in ring order): for every bond the shortest cycle through it, kept when
+    independent of the smaller ones already kept."""
+    members = set(atoms)
+    edges = sorted({(min(a, b), max(a, b)) for a in atoms for b in neighbors[a] if b in members})
+    if not edges:
+        return []
+    components = _components(neighbors, atoms)
+    needed = len(edges) - len(members) + components
+    if needed <= 0:
+        return []
+    candidates = {}
+    for a, b in edges:
+        path = _shortest_path(neighbors, members, a, b, (a, b))
+        if path is not None and len(path) <= 20:
+            key = frozenset(path)
+            candidates.setdefault(key, path)
+    edge_index = {e: k for k, e in enumerate(edges)}
+    basis: List[int] = []  # GF(2) row-reduced edge sets, as ints
+    rings = []
+    for path in sorted(candidates.values(), key=len):
+        vector = 0
+        for k in range(len(path)):
+            e = path[k], path[(k + 1) % len(path)]
+            vector |= 1 << edge_index[(min(e), max(e))]
+        reduced = vector
+        for row in basis:
+            reduced = min(reduced, reduced ^ row)
+        if reduced:
+            basis.append(reduced)
+            basis.sort(reverse=True)
+            rings.append(path)
+            if len(rings) == needed:
+                break
+    return rings
+
+
+def _components(neighbors, atoms):
+    members, seen, count = set(atoms), set(), 0
+    for start in atoms:
+        if start in seen:
+            continue
+        count += 1
+        stack = [start]
+        seen.add(start)
+        while stack:
+            a = stack.pop()
+            for b in neighbors[a]:
+                if b in members and b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+    return count
+
+
+def _shortest_path(neighbors, members, start, goal, skip):
+    """Atoms of the shortest path start → goal not using bond ``skip``."""
+    previous = {start: None}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b in neighbors[a]:
+                if b not in members or b in previous or (a, b) in (skip, skip[::-1]):
+                    continue
+                previous[b] = a
+                if b == goal:
+                    path = [b]
+                    while previous[path[-1]] is not None:
+                        path.append(previous[path[-1]])
+                    return path[::-1]
+                nxt.append(b)
+        frontier = nxt
+    return None
+
+
+# --------------------------------------------------------------------------
+# bond orders
+# --------------------------------------------------------------------------
+
+class _Molecule:
+    """Mutable bond orders over the neighbour lists."""
+
+    def __init__(self, z, xyz, neighbors):
+        self.z, self.xyz, self.neighbors = z, xyz, neighbors
+        self.order: Dict[Tuple[int, int], int] = {}
+        self.aromatic_bonds = set()
+
+    def bond_order(self, a, b):
+        return self.order.get((a, b) if a < b else (b, a), 1)
+
+    def set_order(self, a, b, order):
+        key = (a, b) if a < b else (b, a)
+        if order == 1:
+            self.order.pop(key, None)
+        else:
+            self.order[key] = order
+
+    def valence(self, a):
+        return sum(self.bond_order(a, b) for b in self.neighbors[a])
+
+    def has_non_single(self, a):
+        return any(self.bond_order(a, b) > 1 for b in self.neighbors[a])
+
+    def length(self, a, b):
+        return float(np.sqrt(np.sum((self.xyz[a] - self.xyz[b]) ** 2)))
+
+    def h_count(self, a):
+        return sum(1 for b in self.neighbors[a] if self.z[b] == _H)
+
+
+def _functional_groups(mol, hyb, in_ring, atoms):
+    """Bond orders of groups with a fixed pattern (OpenBabel's bond typer):
+    the first matching terminal oxygen, nitrogen or sulfur, in neighbour order,
+    takes the double bond."""
+    z, nbrs = mol.z, mol.neighbors
+
+    def degree(a):
+        return len(nbrs[a])
+
+    def terminal(a, element):
+        return z[a] == element and degree(a) == 1
+
+    for a in atoms:  # nitro: one N=O
+        if z[a] == _N and degree(a) == 3 and hyb[a] == 2:
+            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
+            if len(oxygens) >= 2:
+                mol.set_order(a, oxygens[0], 2)
+    for a in atoms:  # sulfones, sulfates, sulfoxides
+        if z[a] != _S:
+            continue
+        oxygens = [b for b in nbrs[a] if terminal(b, _O)]
+        if degree(a) == 4 and len(oxygens) >= 2:
+            for b in oxygens[:2]:
+                mol.set_order(a, b, 2)
+        elif degree(a) == 3 and len(oxygens) == 3:
+            for b in oxygens[:3]:
+                mol.set_order(a, b, 2)
+        elif degree(a) in (2, 3) and oxygens:
+            mol.set_order(a, oxygens[0], 2)
+    for a in atoms:  # phosphates and phosphonates: one P=O
+        if z[a] == _P and degree(a) == 4:
+            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
+            if oxygens:
+                mol.set_order(a, oxygens[0], 2)
+    for a in atoms:  # carboxylates, esters, amides, thio-acids: C=O (or C=S)
+        if z[a] != _C or degree(a) != 3 or hyb[a] != 2:
+            continue
+        for b in nbrs[a]:
+            if terminal(b, _O):
+                partner = [c for c in nbrs[a] if c != b and z[c] in (_O, _N, _S)]
+                if partner:
+                    mol.set_order(a, b, 2)
+                    for c in partner:
+                        if z[c] == _O:
+                            mol.set_order(a, c, 1)
+                            break
+                break
+        else:
+            sulfurs = [b for b in nbrs[a] if terminal(b, _S)]
+            if sulfurs and any(z[c] in (_S, _N) for c in nbrs[a] if c != sulfurs[0]):
+                mol.set_order(a, sulfurs[0], 2)
+    # ring amidines and imidates, N(ring)=C(-N or -O): matched first, then set
+    for other in (_O, _N):
+        matches, seen = [], set()
+        for a in atoms:
+            if z[a] != _N or not in_ring[a] or mol.valence(a) != 2:
+                continue
+            for c in nbrs[a]:
+                if z[c] != _C or hyb[c] != 2 or mol.valence(c) != 3:
+                    continue
+                for d in nbrs[c]:
+                    if d != a and z[d] == other and mol.valence(d) == 2:
+                        key = frozenset((a, c, d))
+                        if key not in seen:
+                            seen.add(key)
+                            matches.append((a, c, d))
+        for a, c, d in matches:
+            mol.set_order(a, c, 2)
+            mol.set_order(c, d, 1)
+    for a in atoms:  # azides: N=N=N
+        if z[a] == _N and degree(a) == 2:
+            for c in nbrs[a]:
+                if z[c] == _N and degree(c) == 2 and hyb[c] == 1:
+                    ends = [d for d in nbrs[c] if d != a and terminal(d, _N)]
+                    if ends:
+                        mol.set_order(a, c, 2)
+                        mol.set_order(c, ends[0], 2)
+    for a in atoms:  # amidines and guanidines outside rings
+        if z[a] != _C or degree(a) != 3 or hyb[a] != 2 or in_ring[a]:
+            continue
+        nitrogens = [b for b in nbrs[a] if z[b] == _N and not in_ring[b]]
+        if len(nitrogens) == 3:
+            middle = [b for b in nitrogens if degree(b) == 2]
+            ends = [b for b in nitrogens if degree(b) == 1]
+            if len(middle) == 1 and len(ends) == 2:
+                mol.set_order(a, middle[0], 2)
+                for b in ends:
+                    mol.set_order(a, b, 1)
+        # C(=N)(N)*: the first nitrogen with no, one or two hydrogens as listed
+        for hydrogens, heavy_degree in _GUANIDINE_H:
+            for b in nitrogens:
+                if degree(b) == heavy_degree and mol.h_count(b) == hydrogens:
+                    others = [c for c in nbrs[a] if c != b and z[c] == _N and not in_ring[c]]
+                    if others:
+                        mol.set_order(a, b, 2)
+                        mol.set_order(a, others[0], 1)
+                    break
+
+
+def _needs_double_bond(mol, a, aromatic_atoms):
+    if a not in aromatic_atoms:
+        return False
+    z = mol.z[a]
+    degree = len(mol.neighbors[a])
+    for b in mol.neighbors[a]:
+        key = (a, b) if a < b else (b, a)
+        if key in mol.aromatic_bonds:
+            continue
+        order = mol.bond_order(a, b)
+        if order == 2:
+            return (z == _N and degree == 3) or (z == _S and degree == 4)
+        if order > 2:
+            return False
+    if z in (5, 7, 15, 33, 51, 83) and (degree == 3 or degree > 4):
+        return False
+    if z in (8, 16, 34, 52) and (degree == 2 or degree == 4 or degree > 5):
+        return False
+    return True
+
+
+def _kekulize(mol, aromatic_atoms):
+    """Alternating double bonds over the aromatic bonds: OpenBabel's greedy
+    matching, then augmenting paths; a system that cannot be completed keeps
+    the double bonds found."""
+    nbrs = mol.neighbors
+
+    def aromatic(a, b):
+        return ((a, b) if a < b else (b, a)) in mol.aromatic_bonds
+
+    needs = {a for a in sorted(aromatic_atoms) if _needs_double_bond(mol, a, aromatic_atoms)}
+    system = set(needs)
+    degree = {a: sum(1 for b in nbrs[a] if aromatic(a, b) and b in needs) for a in needs}
+    doubles = set()
+    ones = [a for a in sorted(needs) if degree[a] == 1]
+
+    def pair(a, b):
+        doubles.add((a, b) if a < b else (b, a))
+        needs.discard(a)
+        needs.discard(b)
+
+    while True:
+        while ones:
+            a = ones.pop()
+            if a not in needs:
+                continue
+            for b in nbrs[a]:
+                if not aromatic(a, b) or b not in needs:
+                    continue
+                pair(a, b)
+                for c in nbrs[b]:
+                    if c != a and aromatic(b, c) and c in needs:
+                        degree[c] -= 1
+                        if degree[c] == 1:
+                            ones.append(c)
+                break
+        if not needs:
+            break
+        change = False
+        for wanted in (2, 3):
+            for a in sorted(degree):
+                if change:
+                    break
+                if a not in needs or (degree[a] != 2 if wanted == 2 else degree[a] <= 2):
+                    continue
+                for b in nbrs[a]:
+                    if not aromatic(a, b) or b not in needs:
+                        continue
+                    pair(a, b)
+                    for ref, other in ((a, b), (b, a)):
+                        for c in nbrs[ref]:
+                            if c != other and aromatic(ref, c) and c in needs:
+                                degree[c] -= 1
+                                if degree[c] == 1:
+                                    ones.append(c)
+                                    change = True
+                    break
+            if change:
+                break
+        if not change:
+            break
+    if needs:
+        _augment(mol, needs, system, doubles, aromatic)
+    for a, b in doubles:
+        mol.set_order(a, b, 2)
+
+
+def _augment(mol, needs, system, doubles, aromatic):
+    """Pair the atoms still needing a double bond along alternating paths."""
+    nbrs = mol.neighbors
+
+    def find_path(a, want_double, visited, path):
+        if a in needs:
+            return True
+        visited.add(a)
+        for b in nbrs[a]:
+            if not aromatic(a, b) or b not in system:
+                continue
+            key = (a, b) if a < b else (b, a)
+            if (key in doubles) == want_double and b not in visited:
+                if find_path(b, not want_double, visited, path):
+                    path.append(b)
+                    return True
+        visited.discard(a)
+        return False
+
+    count = len(needs)
+    handled = 0
+    for a in sorted(needs):
+        if a not in needs:
+            continue
+        handled += 1
+        if handled == count:
+            return
+        needs.discard(a)
+        path: List[int] = []
+        if not find_path(a, False, set(), path):
+            needs.add(a)
+            continue
+        handled += 1
+        path.append(a)
+        needs.discard(path[0])
+        for k in range(len(path) - 1):
+            key = (min(path[k], path[k + 1]), max(path[k], path[k + 1]))
+            if k % 2 == 0:
+                doubles.add(key)
+            else:
+                doubles.discard(key)
+
+
+def _double_bond_geometry(mol, hyb, a, b):
+    """False when the substituents of a-b are twisted (15° < torsion < 160°)."""
+    nbrs = mol.neighbors
+    if hyb[a] == 1 or len(nbrs[a]) > 3 or hyb[b] == 1 or len(nbrs[b]) > 3:
+        return True
+    xyz = mol.xyz
+    for p in nbrs[a]:
+        if p == b:
+            continue
+        for q in nbrs[b]:
+            if q == a:
+                continue
+            torsion = abs(_torsion_deg(xyz[p], xyz[a], xyz[b], xyz[q]))
+            if 15.0 < torsion < 160.0:
+                return False
+    return True
+
+
+def _corrected_radius(z, hyb):
+    radius = _COVALENT[z]
+    return radius * 0.95 if hyb == 2 else radius * 0.90 if hyb == 1 else radius
+
+
+def _remaining_bonds(mol, hyb, in_ring, atoms):
+    """OpenBabel's last pass: atoms in order of electronegativity (then of their
+    shortest bond) take a triple or double bond to a suitable neighbour."""
+    z, nbrs = mol.z, mol.neighbors
+    keys = []
+    for a in atoms:
+        heavy = [mol.length(a, b) for b in nbrs[a] if z[b] != _H]
+        keys.append(ELECTRONEGATIVITY[z[a]] * 1e6 + (min(heavy) if heavy else 1e5))
+    for a in [atoms[k] for k in np.argsort(keys, kind="stable")]:
+        za, degree = z[a], len(nbrs[a])
+        max_a = MAX_BONDS[za]
+        if (hyb[a] == 1 or degree == 1) and mol.valence(a) + 2 <= max_a:
+            if mol.has_non_single(a) or (za == _N and mol.valence(a) + 2 > 3):
+                continue
+            best, best_en, shortest = None, 0.0, 5000.0
+            for b in nbrs[a]:
+                en = ELECTRONEGATIVITY[z[b]]
+                if not ((hyb[b] == 1 or len(nbrs[b]) == 1)
+                        and mol.valence(b) + 2 <= MAX_BONDS[z[b]]
+                        and (en > best_en or (abs(en - best_en) < 1e-6
+                                              and mol.length(a, b) < shortest))):
+                    continue
+                if mol.has_non_single(b) or (z[b] == _N and mol.valence(b) + 2 > 3):
+                    continue
+                length = mol.length(a, b)
+                if degree == 1 or len(nbrs[b]) == 1:
+                    if length > 0.9 * (_corrected_radius(za, hyb[a])
+                                       + _corrected_radius(z[b], hyb[b])):
+                        continue
+                best, best_en, shortest = b, en, length
+            if best is not None:
+                mol.set_order(a, best, 3)
+        elif (hyb[a] == 2 or degree == 1) and mol.valence(a) + 1 <= max_a:
+            if mol.has_non_single(a) or (za == _N and mol.valence(a) + 1 > 3):
+                continue
+            if in_ring[a] and za == _S:
+                continue
+            best, best_en, shortest = None, 0.0, 5000.0
+            for b in nbrs[a]:
+                en = ELECTRONEGATIVITY[z[b]]
+                if not ((hyb[b] == 2 or len(nbrs[b]) == 1)
+                        and mol.valence(b) + 1 <= MAX_BONDS[z[b]]
+                        and (en > best_en or abs(en - best_en) < 1e-6)
+                        and _double_bond_geometry(mol, hyb, a, b)):
+                    continue
+                if mol.has_non_single(b) or (z[b] == _N and mol.valence(b) + 1 > 3):
+                    continue
+                if in_ring[b] and z[b] == _S:
+                    continue
+                length = mol.length(a, b)
+                if degree == 1 or len(nbrs[b]) == 1:
+                    if length > 0.93 * (_corrected_radius(za, hyb[a])
+                                        + _corrected_radius(z[b], hyb[b])):
+                        continue
+                difference = shortest - length
+                if difference > 0.1 or (difference > -0.01 and (
+                        not in_ring[a] or best is None or not in_ring[best] or in_ring[b])):
+                    best, best_en, shortest = b, en, length
+            if best is not None:
+                mol.set_order(a, best, 2)
+
+
+# --------------------------------------------------------------------------
+# hydrogens, aromaticity, nitrogen hybridisation
+# --------------------------------------------------------------------------
+
+def _implicit_hydrogens(z, valence):
+    """Hydrogens that fill an uncharged atom's typical valence."""
+    if z == 6 or z == 14:
+        return max(0, 4 - valence)
+    if z in (7, 15, 33):
+        if valence <= 3:
+            return 3 - valence
+        return 1 if z == 15 and valence == 4 else 0
+    if z in (8,):
+        return max(0, 2 - valence)
+    if z in (16, 34, 52):
+        for typical in (2, 4, 6):
+            if valence <= typical:
+                return typical - valence
+        return 0
+    if z == 5:
+        return max(0, 3 - valence)
+    if z in (9, 17, 35, 53, 1):
+        return max(0, 1 - valence)
+    return 0
+
+
+def _pi_electrons(mol, a, ring_atoms, hydrogens):
+    """Pi electrons atom ``a`` gives a ring (None: it cannot be aromatic)."""
+    z = mol.z[a]
+    connections = len(mol.neighbors[a]) + hydrogens[a]
+    for b in mol.neighbors[a]:
+        order = mol.bond_order(a, b)
+        if order == 2:
+            if b in ring_atoms:
+                return 1
+            if z == _C and mol.z[b] in (_O, _N, _S):
+                return 0
+            return None
+        if order == 3:
+            return None
+    if z == _N or z == _P:
+        return 2 if connections == 3 else None
+    if z in (_O, _S, 34):
+        return 2 if connections == 2 else None
+    return None
+
+
+def _aromatic_atoms(mol, rings, hydrogens):
+    """Atoms of rings (or pairs of fused rings) with 4n + 2 pi electrons."""
+    aromatic = set()
+    ring_atoms = set(a for ring in rings for a in ring)
+    cycles = [set(r) for r in rings]
+    for p in range(len(rings)):
+        for q in range(p + 1, len(rings)):
+            if len(cycles[p] & cycles[q]) == 2:
+                cycles.append(cycles[p] | cycles[q])
+    for cycle in cycles:
+        total = 0
+        for a in cycle:
+            electrons = _pi_electrons(mol, a, ring_atoms, hydrogens)
+            if electrons is None:
+                break
+            total += electrons
+        else:
+            if total % 4 == 2:
+                aromatic |= cycle
+    return aromatic
+
+
+def _nitrogen_hybridization(mol, a, aromatic, hydrogens):
+    """OpenBabel's atom-typer hybridisation of nitrogen ``a`` (hydrogens explicit)."""
+    nbrs = mol.neighbors[a]
+    degree = len(nbrs) + hydrogens[a]
+    orders = [mol.bond_order(a, b) for b in nbrs]
+    if 3 in orders or orders.count(2) >= 2:
+        return 1
+    if a in aromatic or 2 in orders:
+        return 2
+    for b in nbrs:
+        if mol.z[b] in (_C, _N, _O) and (
+                b in aromatic or any(mol.bond_order(b, c) > 1 for c in mol.neighbors[b])):
+            return 2
+        if b in aromatic and degree <= 3:
+            return 2
+    return 3
+
+
+def perceive(atomic_number, xyz) -> Chemistry:
+    """Bonds, bond orders, hydrogens and aromaticity of a structure, as
+    OpenBabel perceives them reading a PDB file and adding hydrogens.
+
+    Parameters
+    ----------
+    atomic_number : (N,) int array
+    xyz : (N, 3) float array, Å
+
+    Returns
+    -------
+    Chemistry
+    """
+    z = np.asarray(atomic_number, dtype=np.int64)
+    xyz = np.ascontiguousarray(xyz, dtype=np.float64)
+    n = len(z)
+    neighbors = find_bonds(z, xyz)
+    mol = _Molecule(z, xyz, neighbors)
+    atoms = list(range(n))
+    bonded = [a for a in atoms if neighbors[a]]
+
+    hyb = np.zeros(n, np.int64)
+    for a in bonded:
+        angle = _mean_angle(xyz, a, neighbors[a])
+        if angle > 155.0:
+            hyb[a] = 1
+        elif angle > 115.0:
+            hyb[a] = 2
+        if (z[a] == _N and mol.h_count(a) == 1 and len(neighbors[a]) == 2
+                and angle > 109.5):
+            hyb[a] = 2
+
+    rings = _smallest_rings(neighbors, [a for a in bonded if len(neighbors[a]) >= 2])
+    in_ring = np.zeros(n, bool)
+    for ring in rings:
+        in_ring[ring] = True
+        if len(ring) in (5, 6):
+            size = len(ring)
+            torsion = sum(abs(_torsion_deg(*(xyz[ring[(k + m) % size]] for m in range(4))))
+                          for k in range(size)) / size
+            if torsion <= (7.5 if size == 5 else 12.0):
+                for a in ring:
+                    if len(neighbors[a]) == 2 or (size == 6 and len(neighbors[a]) == 3):
+                        hyb[a] = 2
+
+    _functional_groups(mol, hyb, in_ring, bonded)
+
+    aromatic_atoms = set()
+    for ring in rings:
+        if len(ring) in (5, 6, 7) and all(
+                hyb[a] == 2 and not mol.has_non_single(a) for a in ring):
+            for k in range(len(ring)):
+                a, b = ring[k], ring[(k + 1) % len(ring)]
+                mol.aromatic_bonds.add((a, b) if a < b else (b, a))
+            aromatic_atoms.update(ring)
+    if aromatic_atoms:
+        _kekulize(mol, aromatic_atoms)
+    mol.aromatic_bonds.clear()
+
+    _remaining_bonds(mol, hyb, in_ring, bonded)
+
+    hydrogens = np.zeros(n, np.int64)
+    for a in atoms:
+        hydrogens[a] = _implicit_hydrogens(int(z[a]), mol.valence(a))
+    aromatic = _aromatic_atoms(mol, rings, hydrogens)
+    aromatic_mask = np.zeros(n, bool)
+    aromatic_mask[list(aromatic)] = True
+    n_hyb = np.zeros(n, np.int64)
+    for a in np.flatnonzero(z == _N).tolist():
+        n_hyb[a] = _nitrogen_hybridization(mol, a, aromatic, hydrogens)
+    return Chemistry(z, neighbors, dict(mol.order), hydrogens, aromatic_mask, n_hyb)
