@@ -168,6 +168,7 @@ def _extensions():
                   "voxelize_cy/_overlap_small.c", "voxelize_cy/_density.c"],
         "_gradients": ["voxelize_cy/_overlap.c"],
         "_frames": [],
+        "_bonds": [],
         "_kernels": ["voxelize_cy/_overlap.c"],
     }
     headers = [

@@ -60,52 +60,53 @@ for _index, (_, _ad_name, _) in enumerate(_SMINA_TABLE):
 _T = {name: index for index, name in enumerate(SMINA_TYPES)}
 
 
-def _xs_adjusted(base, h_bonded, hetero_bonded):
-    """gnina's adjustment of a base type by the atom's neighbours."""
-    if base in (_T["AliphaticCarbonXSHydrophobe"], _T["AliphaticCarbonXSNonHydrophobe"]):
-        return _T["AliphaticCarbonXSNonHydrophobe" if hetero_bonded else "AliphaticCarbonXSHydrophobe"]
-    if base in (_T["AromaticCarbonXSHydrophobe"], _T["AromaticCarbonXSNonHydrophobe"]):
-        return _T["AromaticCarbonXSNonHydrophobe" if hetero_bonded else "AromaticCarbonXSHydrophobe"]
-    if base in (_T["Nitrogen"], _T["NitrogenXSDonor"]):
-        return _T["NitrogenXSDonor" if h_bonded else "Nitrogen"]
-    if base in (_T["NitrogenXSDonorAcceptor"], _T["NitrogenXSAcceptor"]):
-        return _T["NitrogenXSDonorAcceptor" if h_bonded else "NitrogenXSAcceptor"]
-    if base in (_T["Oxygen"], _T["OxygenXSDonor"]):
-        return _T["OxygenXSDonor" if h_bonded else "Oxygen"]
-    if base in (_T["OxygenXSDonorAcceptor"], _T["OxygenXSAcceptor"]):
-        return _T["OxygenXSDonorAcceptor" if h_bonded else "OxygenXSAcceptor"]
-    return base
+def _base_type_by_element() -> np.ndarray:
+    """smina type of each element before gnina's adjustments (GenericMetal for
+    elements without a type of their own)."""
+    table = np.full(len(SYMBOLS), _T["GenericMetal"], np.int64)
+    for z, symbol in enumerate(SYMBOLS):
+        if symbol in _BY_NAME:
+            table[z] = _BY_NAME[symbol]
+    table[1] = _T["Hydrogen"]
+    table[6] = _T["AliphaticCarbonXSHydrophobe"]
+    table[7] = _T["Nitrogen"]
+    table[8] = _T["OxygenXSDonorAcceptor"]  # gnina names every oxygen "OA"
+    table[34] = _T["Sulfur"]  # and treats selenium as sulfur
+    return table
+
+
+_BASE_TYPE = _base_type_by_element()
 
 
 def types_from_chemistry(chem: Chemistry) -> np.ndarray:
     """smina type index (0–27) of every atom of a perceived structure."""
-    z = chem.atomic_number
+    z = np.asarray(chem.atomic_number)
     n = len(z)
-    types = np.empty(n, np.int8)
-    for a in range(n):
-        za = int(z[a])
-        nbrs = chem.neighbors[a]
-        h_bonded = chem.hydrogens[a] > 0 or any(z[b] == 1 for b in nbrs)
-        hetero_bonded = any(z[b] not in (1, 6) for b in nbrs)
-        if za == 1:
-            polar = any(z[b] in (7, 8, 15, 16) for b in nbrs)
-            name = "HD" if polar else "H"
-        elif za == 6:
-            name = "A" if chem.aromatic[a] else "C"
-        elif za == 7:
-            degree = len(nbrs) + chem.hydrogens[a]
-            hyb = chem.hybridization[a]
-            acceptor = not ((degree == 4 and hyb == 3) or (degree == 3 and hyb == 2))
-            name = "NA" if acceptor else "N"
-        elif za == 8:
-            name = "OA"
-        elif za == 34:
-            name = "S"  # gnina treats selenium as sulfur
-        else:
-            name = SYMBOLS[za] if za < len(SYMBOLS) else "M"
-        base = _BY_NAME.get(name, _T["GenericMetal"])
-        types[a] = _xs_adjusted(base, h_bonded, hetero_bonded)
-    return types
+    first, second = chem.bonds()
+    partner_z = z[second]
+    h_neighbors = np.bincount(first, weights=partner_z == 1, minlength=n)
+    hetero = np.bincount(first, weights=(partner_z != 1) & (partner_z != 6), minlength=n) > 0
+    polar = np.bincount(first, weights=np.isin(partner_z, (7, 8, 15, 16)), minlength=n) > 0
+    h_bonded = (chem.hydrogens > 0) | (h_neighbors > 0)
+    degree = np.bincount(first, minlength=n) + chem.hydrogens
+    hyb = chem.hybridization
+    types = _BASE_TYPE[np.clip(z, 0, len(_BASE_TYPE) - 1)]
+    types = np.where(z >= len(_BASE_TYPE), _T["GenericMetal"], types)
+    types = np.where((z == 1) & polar, _T["PolarHydrogen"], types)
+    carbon, nitrogen, oxygen = z == 6, z == 7, z == 8
+    aromatic = carbon & chem.aromatic
+    types = np.where(carbon, np.where(
+        aromatic, np.where(hetero, _T["AromaticCarbonXSNonHydrophobe"],
+                           _T["AromaticCarbonXSHydrophobe"]),
+        np.where(hetero, _T["AliphaticCarbonXSNonHydrophobe"],
+                 _T["AliphaticCarbonXSHydrophobe"])), types)
+    acceptor = ~(((degree == 4) & (hyb == 3)) | ((degree == 3) & (hyb == 2)))
+    types = np.where(nitrogen, np.where(
+        acceptor, np.where(h_bonded, _T["NitrogenXSDonorAcceptor"], _T["NitrogenXSAcceptor"]),
+        np.where(h_bonded, _T["NitrogenXSDonor"], _T["Nitrogen"])), types)
+    types = np.where(oxygen, np.where(h_bonded, _T["OxygenXSDonorAcceptor"],
+                                      _T["OxygenXSAcceptor"]), types)
+    return types.astype(np.int8)
 
 
 def smina_types(elements, xyz) -> np.ndarray:

@@ -30,11 +30,14 @@ turns that into gnina's atom types.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Dict, List, Tuple
 
 import numpy as np
 
+from voxelize_cy._bonds import bonded_pairs
 from voxelize_cy._elements import COVALENT_RADIUS_A, ELECTRONEGATIVITY, MAX_BONDS
 
 __all__ = ["Chemistry", "perceive", "find_bonds"]
@@ -70,40 +73,39 @@ class Chemistry:
     aromatic: np.ndarray
     hybridization: np.ndarray
 
+    def bonds(self):
+        """(atom, neighbour) index arrays, each bond listed both ways."""
+        degree = np.fromiter((len(nb) for nb in self.neighbors), np.int64, len(self.neighbors))
+        first = np.repeat(np.arange(len(self.neighbors)), degree)
+        second = np.fromiter((b for nb in self.neighbors for b in nb), np.int64, int(degree.sum()))
+        return first, second
+
 
 # --------------------------------------------------------------------------
 # 1. bonds from distances
 # --------------------------------------------------------------------------
 
-def _close_pairs(xyz, cutoff_A):
-    """Index pairs (i < j) of atoms closer than ``cutoff_A`` (a cell list)."""
-    n = len(xyz)
-    if n < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    cells = np.floor(xyz / cutoff_A).astype(np.int64)
-    cells -= cells.min(axis=0) - 1
-    dims = cells.max(axis=0) + 2
-    key = (cells[:, 0] * dims[1] + cells[:, 1]) * dims[2] + cells[:, 2]
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    firsts, seconds = [], []
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for dz in (-1, 0, 1):
-                shifted = key + (dx * dims[1] + dy) * dims[2] + dz
-                lo = np.searchsorted(sorted_key, shifted, "left")
-                hi = np.searchsorted(sorted_key, shifted, "right")
-                counts = hi - lo
-                total = int(counts.sum())
-                if not total:
-                    continue
-                i = np.repeat(np.arange(n), counts)
-                start = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-                j = order[np.arange(total) + start]
-                keep = i < j
-                firsts.append(i[keep])
-                seconds.append(j[keep])
-    return np.concatenate(firsts), np.concatenate(seconds)
+def _angle_stats(xyz, neighbors):
+    """(mean, smallest) bond angle of every atom in degrees (0 and 360 for
+    atoms with fewer than two bonds), computed per degree class in numpy."""
+    n = len(neighbors)
+    mean = np.zeros(n)
+    smallest = np.full(n, 360.0)
+    by_degree: Dict[int, List[int]] = {}
+    for a, nbrs in enumerate(neighbors):
+        if len(nbrs) >= 2:
+            by_degree.setdefault(len(nbrs), []).append(a)
+    for degree, atoms in by_degree.items():
+        idx = np.array(atoms)
+        nbr = np.array([neighbors[a] for a in atoms])
+        pairs = np.array(list(combinations(range(degree), 2)))
+        u = xyz[nbr[:, pairs[:, 0]]] - xyz[idx][:, None, :]
+        v = xyz[nbr[:, pairs[:, 1]]] - xyz[idx][:, None, :]
+        cos = (u * v).sum(-1) / np.sqrt((u * u).sum(-1) * (v * v).sum(-1))
+        angles = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        mean[idx] = angles.mean(axis=1)
+        smallest[idx] = angles.min(axis=1)
+    return mean, smallest
 
 
 def _angle_deg(xyz, center, a, b):
@@ -126,12 +128,7 @@ def find_bonds(atomic_number, xyz):
     neighbors: List[List[int]] = [[] for _ in range(n)]
     if n < 2 or not can_bond.any():
         return neighbors
-    reach = 2 * radius[can_bond].max() + 0.45
-    i, j = _close_pairs(xyz, reach)
-    d2 = ((xyz[i] - xyz[j]) ** 2).sum(axis=1)
-    cutoff2 = (radius[i] + radius[j] + 0.45) ** 2
-    bonded = (d2 <= cutoff2) & (d2 >= 0.16) & can_bond[i] & can_bond[j]
-    i, j = i[bonded], j[bonded]
+    i, j = bonded_pairs(xyz, np.where(can_bond, radius, -1.0))
     # OpenBabel visits atoms by increasing z: an atom's bonds are listed in
     # the z order of its neighbours.
     rank = np.empty(n, np.int64)
@@ -144,7 +141,9 @@ def find_bonds(atomic_number, xyz):
     # Atoms over their valence, or with two bonds closer than 45 degrees, lose
     # their longest bond (a hydrogen first loses a bond to another hydrogen).
     max_bonds = _MAX_BONDS[np.clip(z_numbers, 0, len(_MAX_BONDS) - 1)]
-    for atom in range(n):
+    _, smallest = _angle_stats(xyz, neighbors)
+    degree = np.array([len(nb) for nb in neighbors])
+    for atom in np.flatnonzero((degree > max_bonds) | (smallest < 45.0)).tolist():
         nbrs = neighbors[atom]
         while nbrs and (len(nbrs) > max_bonds[atom] or _smallest_angle(xyz, atom, nbrs) < 45.0):
             drop = None
@@ -165,52 +164,108 @@ def _smallest_angle(xyz, atom, nbrs):
                for p in range(len(nbrs)) for q in range(p + 1, len(nbrs)))
 
 
-def _mean_angle(xyz, atom, nbrs):
-    if len(nbrs) < 2:
-        return 0.0
-    angles = [_angle_deg(xyz, atom, nbrs[p], nbrs[q])
-              for p in range(len(nbrs)) for q in range(p + 1, len(nbrs))]
-    return sum(angles) / len(angles)
-
-
 def _torsion_deg(p0, p1, p2, p3):
-    b0, b1, b2 = p0 - p1, p2 - p1, p3 - p2
-    b1 = b1 / np.linalg.norm(b1)
-    v = b0 - np.dot(b0, b1) * b1
-    w = b2 - np.dot(b2, b1) * b1
-    return float(np.degrees(np.arctan2(np.dot(np.cross(b1, v), w), np.dot(v, w))))
+    """Signed torsion angle p0-p1-p2-p3 in degrees (points as 3-sequences)."""
+    b0 = (p0[0] - p1[0], p0[1] - p1[1], p0[2] - p1[2])
+    b1 = (p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2])
+    b2 = (p3[0] - p2[0], p3[1] - p2[1], p3[2] - p2[2])
+    norm = math.sqrt(b1[0] * b1[0] + b1[1] * b1[1] + b1[2] * b1[2])
+    b1 = (b1[0] / norm, b1[1] / norm, b1[2] / norm)
+    d0 = b0[0] * b1[0] + b0[1] * b1[1] + b0[2] * b1[2]
+    d2 = b2[0] * b1[0] + b2[1] * b1[1] + b2[2] * b1[2]
+    v = (b0[0] - d0 * b1[0], b0[1] - d0 * b1[1], b0[2] - d0 * b1[2])
+    w = (b2[0] - d2 * b1[0], b2[1] - d2 * b1[1], b2[2] - d2 * b1[2])
+    cross = (b1[1] * v[2] - b1[2] * v[1], b1[2] * v[0] - b1[0] * v[2],
+             b1[0] * v[1] - b1[1] * v[0])
+    y = cross[0] * w[0] + cross[1] * w[1] + cross[2] * w[2]
+    x = v[0] * w[0] + v[1] * w[1] + v[2] * w[2]
+    return math.degrees(math.atan2(y, x))
 
 
 # --------------------------------------------------------------------------
 # rings
 # --------------------------------------------------------------------------
 
-def _smallest_rings(neighbors, atoms):
-    """The smallest set of smallest rings among ``atoms`` (each a list of atoms
-    in ring order): for every bond the shortest cycle through it, kept when
-    independent of the smaller ones already kept."""
-    members = set(atoms)
-    edges = sorted({(min(a, b), max(a, b)) for a in atoms for b in neighbors[a] if b in members})
-    if not edges:
+_MAX_RING = 7  # larger rings matter only for ring membership (bridges)
+
+
+def _ring_bonds(neighbors, n):
+    """Bonds that lie on a cycle (every bond that is not a bridge), as a set of
+    (i, j) with i < j: leaves are peeled off, then Tarjan's bridge search runs
+    (iteratively) on what is left."""
+    degree = [len(nb) for nb in neighbors]
+    alive = [d > 0 for d in degree]
+    stack = [a for a in range(n) if degree[a] == 1]
+    while stack:
+        a = stack.pop()
+        if not alive[a]:
+            continue
+        alive[a] = False
+        for b in neighbors[a]:
+            if alive[b]:
+                degree[b] -= 1
+                if degree[b] == 1:
+                    stack.append(b)
+    core = [a for a in range(n) if alive[a]]
+    order = [-1] * n
+    low = [0] * n
+    ring = set()
+    counter = 0
+    for root in core:
+        if order[root] >= 0:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        work = [(root, -1, iter(neighbors[root]))]
+        while work:
+            a, parent, it = work[-1]
+            advanced = False
+            for b in it:
+                if not alive[b] or b == parent:
+                    continue
+                if order[b] < 0:
+                    order[b] = low[b] = counter
+                    counter += 1
+                    work.append((b, a, iter(neighbors[b])))
+                    advanced = True
+                    break
+                low[a] = min(low[a], order[b])
+                if order[b] < order[a]:
+                    ring.add((min(a, b), max(a, b)))
+            if advanced:
+                continue
+            work.pop()
+            if parent >= 0:
+                low[parent] = min(low[parent], low[a])
+                if low[a] <= order[parent]:
+                    ring.add((min(a, parent), max(a, parent)))
+    return ring
+
+
+def _smallest_rings(neighbors, ring_bonds):
+    """Rings of up to ``_MAX_RING`` atoms of the smallest set of smallest rings
+    (each a list of atoms in ring order): for every ring bond the shortest
+    cycle through it, kept when independent of the smaller ones kept."""
+    if not ring_bonds:
         return []
-    components = _components(neighbors, atoms)
-    needed = len(edges) - len(members) + components
-    if needed <= 0:
-        return []
+    in_ring_bond = {}
+    for a, b in ring_bonds:
+        in_ring_bond.setdefault(a, []).append(b)
+        in_ring_bond.setdefault(b, []).append(a)
     candidates = {}
-    for a, b in edges:
-        path = _shortest_path(neighbors, members, a, b, (a, b))
-        if path is not None and len(path) <= 20:
-            key = frozenset(path)
-            candidates.setdefault(key, path)
-    edge_index = {e: k for k, e in enumerate(edges)}
-    basis: List[int] = []  # GF(2) row-reduced edge sets, as ints
+    for a, b in sorted(ring_bonds):
+        path = _shortest_path(in_ring_bond, a, b, _MAX_RING)
+        if path is not None:
+            candidates.setdefault(frozenset(path), path)
+    edge_index = {}
+    basis: List[int] = []
     rings = []
     for path in sorted(candidates.values(), key=len):
         vector = 0
         for k in range(len(path)):
             e = path[k], path[(k + 1) % len(path)]
-            vector |= 1 << edge_index[(min(e), max(e))]
+            key = (min(e), max(e))
+            vector |= 1 << edge_index.setdefault(key, len(edge_index))
         reduced = vector
         for row in basis:
             reduced = min(reduced, reduced ^ row)
@@ -218,37 +273,19 @@ def _smallest_rings(neighbors, atoms):
             basis.append(reduced)
             basis.sort(reverse=True)
             rings.append(path)
-            if len(rings) == needed:
-                break
     return rings
 
 
-def _components(neighbors, atoms):
-    members, seen, count = set(atoms), set(), 0
-    for start in atoms:
-        if start in seen:
-            continue
-        count += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            a = stack.pop()
-            for b in neighbors[a]:
-                if b in members and b not in seen:
-                    seen.add(b)
-                    stack.append(b)
-    return count
-
-
-def _shortest_path(neighbors, members, start, goal, skip):
-    """Atoms of the shortest path start → goal not using bond ``skip``."""
+def _shortest_path(graph, start, goal, max_atoms):
+    """Atoms of the shortest path start → goal (at most ``max_atoms``) that
+    does not use the bond start-goal itself."""
     previous = {start: None}
     frontier = [start]
-    while frontier:
+    for _ in range(max_atoms - 1):
         nxt = []
         for a in frontier:
-            for b in neighbors[a]:
-                if b not in members or b in previous or (a, b) in (skip, skip[::-1]):
+            for b in graph[a]:
+                if b in previous or (a == start and b == goal):
                     continue
                 previous[b] = a
                 if b == goal:
@@ -258,6 +295,8 @@ def _shortest_path(neighbors, members, start, goal, skip):
                     return path[::-1]
                 nxt.append(b)
         frontier = nxt
+        if not frontier:
+            break
     return None
 
 
@@ -266,31 +305,43 @@ def _shortest_path(neighbors, members, start, goal, skip):
 # --------------------------------------------------------------------------
 
 class _Molecule:
-    """Mutable bond orders over the neighbour lists."""
+    """Mutable bond orders over the neighbour lists, with each atom's valence
+    (sum of bond orders) and count of multiple bonds kept up to date."""
 
     def __init__(self, z, xyz, neighbors):
-        self.z, self.xyz, self.neighbors = z, xyz, neighbors
+        self.z, self.xyz, self.neighbors = z.tolist(), xyz, neighbors
+        self.points = xyz.tolist()
         self.order: Dict[Tuple[int, int], int] = {}
         self.aromatic_bonds = set()
+        self._valence = [len(nb) for nb in neighbors]
+        self._multiple = [0] * len(neighbors)
 
     def bond_order(self, a, b):
         return self.order.get((a, b) if a < b else (b, a), 1)
 
     def set_order(self, a, b, order):
         key = (a, b) if a < b else (b, a)
+        old = self.order.get(key, 1)
+        if old == order:
+            return
         if order == 1:
-            self.order.pop(key, None)
+            del self.order[key]
         else:
             self.order[key] = order
+        change = order - old
+        multiple = (order > 1) - (old > 1)
+        for atom in (a, b):
+            self._valence[atom] += change
+            self._multiple[atom] += multiple
 
     def valence(self, a):
-        return sum(self.bond_order(a, b) for b in self.neighbors[a])
+        return self._valence[a]
 
     def has_non_single(self, a):
-        return any(self.bond_order(a, b) > 1 for b in self.neighbors[a])
+        return self._multiple[a] > 0
 
     def length(self, a, b):
-        return float(np.sqrt(np.sum((self.xyz[a] - self.xyz[b]) ** 2)))
+        return math.dist(self.points[a], self.points[b])
 
     def h_count(self, a):
         return sum(1 for b in self.neighbors[a] if self.z[b] == _H)
@@ -530,7 +581,7 @@ def _double_bond_geometry(mol, hyb, a, b):
     nbrs = mol.neighbors
     if hyb[a] == 1 or len(nbrs[a]) > 3 or hyb[b] == 1 or len(nbrs[b]) > 3:
         return True
-    xyz = mol.xyz
+    xyz = mol.points
     for p in nbrs[a]:
         if p == b:
             continue
@@ -552,6 +603,8 @@ def _remaining_bonds(mol, hyb, in_ring, atoms):
     """OpenBabel's last pass: atoms in order of electronegativity (then of their
     shortest bond) take a triple or double bond to a suitable neighbour."""
     z, nbrs = mol.z, mol.neighbors
+    # Only sp, sp2 and terminal atoms can take a multiple bond here.
+    atoms = [a for a in atoms if hyb[a] in (1, 2) or len(nbrs[a]) == 1]
     keys = []
     for a in atoms:
         heavy = [mol.length(a, b) for b in nbrs[a] if z[b] != _H]
@@ -615,25 +668,25 @@ def _remaining_bonds(mol, hyb, in_ring, atoms):
 # --------------------------------------------------------------------------
 
 def _implicit_hydrogens(z, valence):
-    """Hydrogens that fill an uncharged atom's typical valence."""
-    if z == 6 or z == 14:
-        return max(0, 4 - valence)
-    if z in (7, 15, 33):
-        if valence <= 3:
-            return 3 - valence
-        return 1 if z == 15 and valence == 4 else 0
-    if z in (8,):
-        return max(0, 2 - valence)
-    if z in (16, 34, 52):
-        for typical in (2, 4, 6):
-            if valence <= typical:
-                return typical - valence
-        return 0
-    if z == 5:
-        return max(0, 3 - valence)
-    if z in (9, 17, 35, 53, 1):
-        return max(0, 1 - valence)
-    return 0
+    """Hydrogens that fill each uncharged atom's typical valence (OpenBabel's
+    typical implicit hydrogens): C, Si 4; N, P, As 3 (P also 5); O 2;
+    S, Se, Te 2, 4 or 6; B 3; H and halogens 1; none for other elements."""
+    h = np.zeros(len(z), np.int64)
+    carbon = np.isin(z, (6, 14))
+    h[carbon] = 4 - valence[carbon]
+    pnictogen = np.isin(z, (7, 15, 33))
+    h[pnictogen] = 3 - valence[pnictogen]
+    h[(z == 15) & (valence == 4)] = 1
+    oxygen = z == 8
+    h[oxygen] = 2 - valence[oxygen]
+    chalcogen = np.isin(z, (16, 34, 52))
+    typical = np.where(valence <= 2, 2, np.where(valence <= 4, 4, 6))
+    h[chalcogen] = (typical - valence)[chalcogen]
+    boron = z == 5
+    h[boron] = 3 - valence[boron]
+    single = np.isin(z, (1, 9, 17, 35, 53))
+    h[single] = 1 - valence[single]
+    return np.maximum(h, 0)
 
 
 def _pi_electrons(mol, a, ring_atoms, hydrogens):
@@ -718,24 +771,23 @@ def perceive(atomic_number, xyz) -> Chemistry:
     atoms = list(range(n))
     bonded = [a for a in atoms if neighbors[a]]
 
-    hyb = np.zeros(n, np.int64)
-    for a in bonded:
-        angle = _mean_angle(xyz, a, neighbors[a])
-        if angle > 155.0:
-            hyb[a] = 1
-        elif angle > 115.0:
+    mean_angle, _ = _angle_stats(xyz, neighbors)
+    hyb = np.where(mean_angle > 155.0, 1, np.where(mean_angle > 115.0, 2, 0))
+    for a in np.flatnonzero((z == _N) & (mean_angle > 109.5) & (hyb != 2)).tolist():
+        if mol.h_count(a) == 1 and len(neighbors[a]) == 2:  # imines
             hyb[a] = 2
-        if (z[a] == _N and mol.h_count(a) == 1 and len(neighbors[a]) == 2
-                and angle > 109.5):
-            hyb[a] = 2
+    hyb = hyb.tolist()
 
-    rings = _smallest_rings(neighbors, [a for a in bonded if len(neighbors[a]) >= 2])
+    ring_bonds = _ring_bonds(neighbors, n)
     in_ring = np.zeros(n, bool)
+    for a, b in ring_bonds:
+        in_ring[a] = in_ring[b] = True
+    rings = _smallest_rings(neighbors, ring_bonds)
     for ring in rings:
-        in_ring[ring] = True
         if len(ring) in (5, 6):
             size = len(ring)
-            torsion = sum(abs(_torsion_deg(*(xyz[ring[(k + m) % size]] for m in range(4))))
+            points = [mol.points[a] for a in ring]
+            torsion = sum(abs(_torsion_deg(*(points[(k + m) % size] for m in range(4))))
                           for k in range(size)) / size
             if torsion <= (7.5 if size == 5 else 12.0):
                 for a in ring:
@@ -758,9 +810,7 @@ def perceive(atomic_number, xyz) -> Chemistry:
 
     _remaining_bonds(mol, hyb, in_ring, bonded)
 
-    hydrogens = np.zeros(n, np.int64)
-    for a in atoms:
-        hydrogens[a] = _implicit_hydrogens(int(z[a]), mol.valence(a))
+    hydrogens = _implicit_hydrogens(z, np.array(mol._valence))
     aromatic = _aromatic_atoms(mol, rings, hydrogens)
     aromatic_mask = np.zeros(n, bool)
     aromatic_mask[list(aromatic)] = True
