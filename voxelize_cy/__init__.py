@@ -65,11 +65,13 @@ from voxelize_cy.voxelize import (  # noqa: E402
 )
 
 from voxelize_cy._checks import ChannelPatternError  # noqa: E402
+from voxelize_cy.channel_sets import CHANNEL_SETS, add_channels, atom_channels  # noqa: E402
 from voxelize_cy.example import example_atoms  # noqa: E402
 from voxelize_cy.io import atoms_from_file, write_b_factors  # noqa: E402
 
 __all__ = [
     "Atom",
+    "CHANNEL_SETS",
     "ChannelPatternError",
     "Cube",
     "Grid",
@@ -77,6 +79,8 @@ __all__ = [
     "ImageParams",
     "PreparedAtoms",
     "Sphere",
+    "add_channels",
+    "atom_channels",
     "atom_gradients",
     "atoms_from_file",
     "build_info",

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from voxelize_cy._kinds import ElementResolver
+from voxelize_cy.channel_sets import CHANNEL_SETS, ChannelSet, channel_set
 
 _F64 = np.dtype(np.float64)
 _DTYPES = (_F64, np.dtype(np.float32))
@@ -228,7 +229,8 @@ def check_channel_pattern(pattern, index):
 def _new_resolver(channels, radii):
     if isinstance(channels, str) or not isinstance(channels, Sequence):
         raise TypeError(
-            f"img_params.channels must be a list of regular expressions, got "
+            f"img_params.channels must be a list of regular expressions or the name "
+            f"of a channel set ({', '.join(CHANNEL_SETS)}), got "
             f"{type(channels).__name__} {channels!r}"
         )
     channels = list(channels)
@@ -267,10 +269,19 @@ def _data_classes():
     return _CLASSES
 
 
+def _named_channel_set(channels):
+    """The ``ChannelSet`` that ``ImageParams.channels`` names, or None for a
+    list of element patterns."""
+    if isinstance(channels, ChannelSet) or (isinstance(channels, str)
+                                            and channels in CHANNEL_SETS):
+        return channel_set(channels)
+    return None
+
+
 class ResolvedParams:
     """An ``ImageParams`` checked and reduced to plain numbers (one per call)."""
 
-    __slots__ = ("center", "resolution_A", "length_voxels", "resolver")
+    __slots__ = ("center", "resolution_A", "length_voxels", "resolver", "channel_set")
 
     def __init__(self, img_params):
         ImageParams, Grid = _data_classes()
@@ -286,18 +297,26 @@ class ResolvedParams:
         self.center = center_tuple(grid.center_A)
         self.resolution_A = float(grid.resolution_A)
         self.length_voxels = int(grid.length_voxels)
-        self.resolver = element_resolver(img_params.channels, img_params.element_radii_A)
+        self.channel_set = _named_channel_set(img_params.channels)
+        if self.channel_set is None:
+            self.resolver = element_resolver(img_params.channels, img_params.element_radii_A)
+        else:  # channels and radii come from the table's typed columns
+            self.resolver = None
 
     @property
     def channels(self):
+        if self.channel_set is not None:
+            return list(self.channel_set.channel_names)
         return self.resolver.channels
 
     @property
     def radii(self):
-        return self.resolver.radii
+        return None if self.resolver is None else self.resolver.radii
 
     @property
     def n_channels(self):
+        if self.channel_set is not None:
+            return self.channel_set.n_channels
         return self.resolver.n_channels
 
     @property

@@ -20,6 +20,7 @@ from voxelize_cy._sources import (
     TableSource,
     check_rows,
     float64_column,
+    largest,
     pandas_columns,
 )
 from voxelize_cy._strings import ElementColumn, element_column, polars_element_column
@@ -145,3 +146,43 @@ def element_type(source):
     if not isinstance(source, TableSource):
         return getattr(source, "element_type", None)
     return source.elements.describe() if source.elements is not None else None
+
+
+def typed_source(atoms, chosen):
+    """``(TableSource, largest radius)`` of a table typed with
+    ``voxelize_cy.add_channels(atoms, chosen.name)``: each atom in its
+    channel (none for -1) with its radius, read from the typed columns."""
+    if isinstance(atoms, AtomSource):
+        raise TypeError(f"a prepared table has no channel-set columns; draw the typed "
+                        f"table itself with channels={chosen.name!r}")
+    present, get = _columns_and_getter(atoms)
+    missing = [c for c in (chosen.channel_column, chosen.radius_column) if c not in present]
+    if missing:
+        raise ValueError(
+            f"atoms has no {missing[0]!r} column: ImageParams(channels={chosen.name!r}) "
+            f"draws a table typed once with voxelize_cy.add_channels(atoms, "
+            f"{chosen.name!r})")
+    channel = np.asarray(get(chosen.channel_column))
+    radius = float64_column(np.asarray(get(chosen.radius_column), dtype=np.float64),
+                            chosen.radius_column)
+    if channel.dtype.kind not in "iu":
+        raise ValueError(f"atoms[{chosen.channel_column!r}] must hold integers, got "
+                         f"{channel.dtype}")
+    has = channel >= 0
+    channels = channel[has].astype(np.int64)
+    if channels.size and channels.max() >= chosen.n_channels:
+        row = int(np.flatnonzero(channel >= chosen.n_channels)[0])
+        raise ValueError(f"atoms[{chosen.channel_column!r}] at row {row} is "
+                         f"{int(channel[row])}; {chosen.name} has {chosen.n_channels} "
+                         f"channels")
+    start = np.zeros(len(channel) + 1, np.int64)
+    np.cumsum(has, out=start[1:])
+    biggest = largest(radius)
+    if not np.isfinite(biggest):
+        row = int(np.flatnonzero(~np.isfinite(radius))[0])
+        raise ValueError(f"atoms[{chosen.radius_column!r}] at row {row} is "
+                         f"{float(radius[row])!r}; radii must be finite and >= 0")
+    source = table_source(atoms, elements=False,
+                          extra={"radius": radius, "channel_start": start,
+                                 "channels": channels})
+    return source, biggest

@@ -32,6 +32,7 @@ import numpy as np
 
 from voxelize_cy import __version__
 from voxelize_cy._checks import check_image_size
+from voxelize_cy.channel_sets import CHANNEL_SETS, add_channels
 from voxelize_cy._cli_options import (
     CommandError,
     ProgressBar,
@@ -113,7 +114,8 @@ def _add_image_options(parser: argparse.ArgumentParser) -> None:
                              "C=1.7,N=1.55,O=1.52,*=1.8 (default 0.5)")
     parser.add_argument("--channels", nargs="+", default=[",".join(DEFAULT_CHANNELS)],
                         metavar="REGEX",
-                        help="channel patterns, first full match wins: comma-separated "
+                        help="a channel set (" + ", ".join(CHANNEL_SETS) + "), or "
+                             "channel patterns, first full match wins: comma-separated "
                              "(C,N,O,.*), or as separate arguments (then taken whole, "
                              "commas included); default C,N,O,.*")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64",
@@ -216,14 +218,18 @@ def _load(args):
                             hydrogens=not args.no_hydrogens, waters=not args.no_waters)
     # Elements as PDB writes them: upper case (mmCIF type_symbol is as written).
     atoms["element"] = atoms["element"].str.upper()
+    if getattr(args, "channel_set", None) is not None:  # typed once, drawn many times
+        atoms = add_channels(atoms, args.channel_set)
     return atoms
 
 
 def _grid_params(args, center) -> ImageParams:
     shape = (len(args.channels), args.length, args.length, args.length)
     check_image_size(shape, np.dtype(args.dtype))
-    return ImageParams(Grid(args.length, args.resolution, np.asarray(center, dtype=float)),
-                       list(args.channels), args.radius)
+    grid = Grid(args.length, args.resolution, np.asarray(center, dtype=float))
+    if args.channel_set is not None:
+        return ImageParams(grid, args.channel_set.name, None)
+    return ImageParams(grid, list(args.channels), args.radius)
 
 
 def _check_png_possible(png: Optional[str]) -> None:
@@ -253,6 +259,13 @@ def _check_output(path: str) -> str:
 def _count_in_image(atoms, params: ImageParams) -> int:
     from voxelize_cy.model import _discard_atoms_outside_image
 
+    if isinstance(params.channels, str):  # a typed table: each atom's own radius
+        chosen = CHANNEL_SETS[params.channels]
+        grid = params.grid
+        reach = grid.length_voxels * grid.resolution_A / 2 + atoms[chosen.radius_column].to_numpy()
+        offset = np.abs(atoms[["x", "y", "z"]].to_numpy() - np.asarray(grid.center_A))
+        inside = (offset <= reach[:, None]).all(axis=1)
+        return int((inside & (atoms[chosen.channel_column].to_numpy() >= 0)).sum())
     return len(_discard_atoms_outside_image(atoms, params))
 
 
@@ -283,11 +296,11 @@ def cmd_image(args) -> int:
         if path.lower().endswith(".png") and args.view == "3d":
             from voxelize_cy.pymol import render_png
 
-            written += render_png(path, img, center, args.resolution, params.channels,
+            written += render_png(path, img, center, args.resolution, args.channels,
                                   structure=args.structure)
         else:
             written += save_image(path, img, center_A=center, resolution_A=args.resolution,
-                                  channels=params.channels, title=title, atoms=atoms)
+                                  channels=args.channels, title=title, atoms=atoms)
     print(f"image {img.shape} {img.dtype} centred on {where} "
           f"({center[0]:.3f}, {center[1]:.3f}, {center[2]:.3f}) Å; sum per channel "
           f"{np.round(img.sum(axis=(1, 2, 3)), 3).tolist()}")
@@ -400,7 +413,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         if hasattr(args, "channels"):
-            args.channels = parse_channels(args.channels)
+            args.channel_set = None
+            if len(args.channels) == 1 and args.channels[0] in CHANNEL_SETS:
+                args.channel_set = CHANNEL_SETS[args.channels[0]]
+                args.channels = list(args.channel_set.channel_names)
+            else:
+                args.channels = parse_channels(args.channels)
             args.radius = parse_radius(args.radius)
         return COMMANDS[args.command](args)
     except KeyError as err:  # the original's "no radius for this element"

@@ -49,6 +49,7 @@ from voxelize_cy._macromol_params import (
 )
 from voxelize_cy._macromol_table import _float_columns, _frame_numbers, _rows_of, _Table
 from voxelize_cy._sources import check_rows
+from voxelize_cy.channel_sets import atom_channels
 from voxelize_cy.frames import check_frames
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "image_from_atoms",
     "images_from_atoms",
     "set_atom_channels_by_element",
+    "set_atom_channels_by_set",
     "set_atom_radius_A",
     "write_npz",
 ]
@@ -291,6 +293,24 @@ def set_atom_channels_by_element(atoms: "pl.DataFrame", channels: List[List[str]
             f"• channels: {channels!r}\n"
             f"✖ unassigned elements: {missing!r}\n")
     return atoms
+
+
+def set_atom_channels_by_set(atoms: "pl.DataFrame", name: str) -> "pl.DataFrame":
+    """Type the atoms with a channel set (voxelize_cy's addition; see
+    ``voxelize_cy.channel_sets``): adds the ``channels`` list column (empty for
+    atoms in no channel, e.g. hydrogens in the gnina sets) and ``radius_A``
+    (the set's radius of each atom).  Image with
+    ``ImageParams(channels=channel_set(name).n_channels, ...)``.
+    """
+    try:
+        channel, radius = atom_channels(atoms, name)
+    except ValueError as err:
+        raise ValidationError(str(err)) from None
+    lists = pl.Series("channels", channel.astype(np.int64)).reshape((-1, 1)).cast(
+        pl.List(pl.Int64))
+    lists = pl.when(pl.lit(pl.Series(channel >= 0))).then(lists).otherwise(
+        pl.lit([], dtype=pl.List(pl.Int64)))
+    return atoms.with_columns(channels=lists, radius_A=pl.Series(radius))
 
 
 def add_atom_channel_by_expr(atoms: "pl.DataFrame", expr, channel: int) -> "pl.DataFrame":

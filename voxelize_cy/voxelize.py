@@ -28,7 +28,13 @@ from voxelize_cy._checks import (
     density_options,
     output_array,
 )
-from voxelize_cy._tables import element_at, element_type, first_bad_row, table_source
+from voxelize_cy._tables import (
+    element_at,
+    element_type,
+    first_bad_row,
+    table_source,
+    typed_source,
+)
 from voxelize_cy.frames import check_frame, check_frames
 from voxelize_cy.model import (  # noqa: F401  (the original's names, re-exported)
     Atom,
@@ -100,6 +106,13 @@ def _raise_for_row(status, row, source, params, channel_cache, where=""):
     ``row`` of ``source`` (the table's ``TableSource`` or a prepared table)."""
     if status == _NO_MEMORY:
         raise MemoryError(f"{where}no memory for the voxelization scratch space")
+    if params.channel_set is not None:  # a typed table: radius and channel columns
+        chosen = params.channel_set
+        if status == _BAD_RADIUS:
+            raise ValueError(f"{where}atoms[{chosen.radius_column!r}] at row {row} is "
+                             f"{float(source.radius[row])!r}; radii must be finite and >= 0")
+        raise ValueError(f"{where}atom at row {row} cannot be drawn (kernel status "
+                         f"{status})")
     element = element_at(source, row) if row >= 0 else None
     if isinstance(element, np.generic):  # a numpy scalar: shown as the number it is
         element = element.item()
@@ -206,20 +219,25 @@ def image_from_atoms(
     agg_code = 0 if agg == "sum" else _mode(agg, AGGREGATIONS, "agg")
     density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
     img = output_array(out, params.shape, dt)
-    source = table_source(atoms)
+    if params.channel_set is not None:
+        source, max_radius_A = typed_source(atoms, params.channel_set)
+    else:
+        source, max_radius_A = table_source(atoms), params.max_radius_A
     return _draw_one(img, source, params, channel_cache, frame_values, fill_code,
-                     agg_code, density)
+                     agg_code, density, max_radius_A)
 
 
 def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_code,
-              density=None):
+              density=None, max_radius_A=None):
     """Draw ``source`` into the zeroed ``img``; raise the error of a bad row."""
     cx, cy, cz = params.center
+    if max_radius_A is None:
+        max_radius_A = params.max_radius_A
     screen = _SCREEN_ORIGINAL
     while True:
         status, row = _kernels.draw_image(
             img, source, params.resolver, channel_cache, cx, cy, cz,
-            params.resolution_A, params.max_radius_A, frame_values, fill_code,
+            params.resolution_A, max_radius_A, frame_values, fill_code,
             agg_code, screen, False, density,
         )
         if status != _BAD_ROWS:
@@ -346,13 +364,21 @@ def images_from_atoms(
                 f"img_params[0] makes ({first.n_channels}, {first.length_voxels}, ...); "
                 f"every image in a batch needs the same channel count and length_voxels"
             )
+    sets = {r.channel_set for r in resolved.values()}
+    if len(sets) > 1:
+        raise ValueError("every image of a batch needs the same channels: one channel set, "
+                         "or element patterns for all")
+    chosen = sets.pop()
+    if chosen is not None and channel_cache is not None:
+        raise ValueError(f"channel_cache applies to element patterns, not to the channel "
+                         f"set {chosen.name!r}")
     resolvers = []
     resolver_index = {}
     for r in resolved.values():
         if id(r.resolver) not in resolver_index:
             resolver_index[id(r.resolver)] = len(resolvers)
             resolvers.append(r.resolver)
-    channel_lists = {tuple(r.channels) for r in resolvers}
+    channel_lists = {tuple(r.channels) for r in resolvers if r is not None}
     if channel_cache is not None and len(channel_lists) > 1:
         a, b = sorted(channel_lists)[:2]
         raise ValueError(
@@ -380,7 +406,8 @@ def images_from_atoms(
         if id(table) in source_index:
             continue
         try:
-            source = table_source(table)
+            source = (table_source(table) if chosen is None
+                      else typed_source(table, chosen))
         except (ValueError, TypeError) as err:
             if tables_seq:
                 raise type(err)(f"atoms[{t}]: {err}") from None
@@ -395,7 +422,11 @@ def images_from_atoms(
                                  dtype=np.intc)
     centers = np.array([p.center for p in per_image], dtype=np.float64).reshape(n_images, 3)
     resolutions = np.array([p.resolution_A for p in per_image], dtype=np.float64)
-    max_radii = np.array([p.max_radius_A for p in per_image], dtype=np.float64)
+    if chosen is None:
+        max_radii = np.array([p.max_radius_A for p in per_image], dtype=np.float64)
+    else:  # typed tables: (source, largest radius) pairs
+        max_radii = np.array([sources[s][1] for s in source_of_image], dtype=np.float64)
+        sources = [source for source, _ in sources]
     if frame_values is not None and frame_values.shape[0] != n_images:
         frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n_images, 12)))
 
