@@ -217,3 +217,25 @@ def test_sets_are_listed():
     assert set(CHANNEL_SETS) == set(SETS)
     for chosen in CHANNEL_SETS.values():
         assert chosen.n_channels == len(chosen.channel_names) and chosen.description
+
+
+@pytest.mark.parametrize("fill", ["gaussian", "fraction_atom"])
+def test_gradients_of_a_typed_table(structures, fill):
+    """atom_gradients with a channel set equals central differences."""
+    atoms, _ = structures["2ypi"]
+    typed = vc.add_channels(atoms, "gnina-receptor")
+    params = vc.ImageParams(vc.Grid(16, 0.75, atoms[["x", "y", "z"]].to_numpy()[100]),
+                            "gnina-receptor", None)
+    upstream = np.random.default_rng(0).normal(size=(14, 16, 16, 16))
+    grad = vc.atom_gradients(typed, params, upstream, fill=fill)
+    moved = np.flatnonzero(np.abs(grad).sum(axis=1))
+    assert moved.size > 20
+    h = 1e-5
+    for row in moved[:: max(1, moved.size // 6)]:
+        for k, column in enumerate("xyz"):
+            plus, minus = typed.copy(), typed.copy()
+            plus.loc[row, column] += h
+            minus.loc[row, column] -= h
+            difference = ((vc.image_from_atoms(plus, params, fill=fill)
+                           - vc.image_from_atoms(minus, params, fill=fill)) * upstream).sum()
+            assert grad[row, k] == pytest.approx(difference / (2 * h), rel=1e-5, abs=1e-8)

@@ -76,3 +76,23 @@ def test_module_float32_and_binary():
         binary.sum().backward()
     with pytest.raises(ValueError, match=r"coords must be an \(N, 3\) tensor"):
         voxelize(coords[:, :2], atoms["element"], params)
+
+
+def test_channel_set_layer_gradcheck():
+    """A table typed with a channel set: channels and radii from its columns,
+    coordinates from the tensor; gradcheck in float64 (exact and Gaussian)."""
+    atoms = vc.example_atoms().iloc[:30].reset_index(drop=True)
+    typed = vc.add_channels(atoms, "gnina-receptor")
+    centre = atoms[["x", "y", "z"]].to_numpy().mean(axis=0)
+    params = vc.ImageParams(vc.Grid(8, 1.0, centre), "gnina-receptor", None)
+    coords = torch.tensor(atoms[["x", "y", "z"]].to_numpy(), dtype=torch.float64,
+                          requires_grad=True)
+    image = voxelize(coords, typed, params, fill="gaussian")
+    assert image.shape == (14, 8, 8, 8)
+    np.testing.assert_array_equal(image.detach().numpy(),
+                                  vc.image_from_atoms(typed, params, fill="gaussian"))
+    for fill in ("gaussian", "fraction_atom"):
+        assert torch.autograd.gradcheck(
+            lambda c: voxelize(c, typed, params, fill=fill), (coords,), eps=1e-6, atol=1e-6)
+    layer = Voxelizer(params, fill="gaussian")
+    assert "14 channels" in repr(layer)

@@ -23,7 +23,7 @@ from voxelize_cy._checks import (
     check_channel_cache,
     density_options,
 )
-from voxelize_cy._tables import first_bad_row, table_source
+from voxelize_cy._tables import first_bad_row, table_source, typed_source
 from voxelize_cy.frames import check_frame
 from voxelize_cy.voxelize import AGGREGATIONS, FILLS, _mode, _raise_for_row
 
@@ -104,13 +104,16 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
         raise ValueError("fill='binary' has no gradient (a step in the atom's position); "
                          "use fill='gaussian' or an exact fill")
     grad = check_grad_image(grad_image, params.shape)
-    source = table_source(atoms)
+    if params.channel_set is not None:
+        source, max_radius_A = typed_source(atoms, params.channel_set)
+    else:
+        source, max_radius_A = table_source(atoms), params.max_radius_A
     out = np.zeros((source.n_source_rows(), 3))
     screen = _SCREEN_ORIGINAL
     while True:
         status, row = _kernels.gradients(
             grad, source, params.resolver, channel_cache, *params.center,
-            params.resolution_A, params.max_radius_A, frame_values, fill_code,
+            params.resolution_A, max_radius_A, frame_values, fill_code,
             agg_code, screen, out, density)
         if status != _BAD_ROWS:
             break

@@ -17,6 +17,7 @@ Needs the ``torch`` extra (``pip install "voxelize_cy[torch]"``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Optional, Sequence
 
 import numpy as np
@@ -32,10 +33,21 @@ def _table(coords: torch.Tensor, elements, occupancy):
     if xyz.ndim != 2 or xyz.shape[1] != 3:
         raise ValueError(f"coords must be an (N, 3) tensor, got shape {tuple(coords.shape)}")
     n = xyz.shape[0]
+    if isinstance(occupancy, torch.Tensor):
+        occupancy = occupancy.detach().to("cpu", torch.float64).numpy()
+    if hasattr(elements, "columns") or isinstance(elements, Mapping):
+        # the table's other columns (e.g. typed with add_channels); coords replace x, y, z
+        names = list(elements.columns if hasattr(elements, "columns") else elements.keys())
+        table = {name: np.asarray(elements[name]) for name in names
+                 if name not in ("x", "y", "z")}
+        if any(len(column) != n for column in table.values()):
+            raise ValueError(f"the table's columns must have one row per coordinate ({n})")
+        if occupancy is not None or "occupancy" not in table:
+            table["occupancy"] = np.ones(n) if occupancy is None else occupancy
+        table.update(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2])
+        return table
     if occupancy is None:
         occupancy = np.ones(n)
-    elif isinstance(occupancy, torch.Tensor):
-        occupancy = occupancy.detach().to("cpu", torch.float64).numpy()
     return {"element": elements, "x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2],
             "occupancy": occupancy}
 
@@ -80,8 +92,12 @@ def voxelize(coords: torch.Tensor, elements, params, occupancy=None, *,
     ----------
     coords : torch.Tensor
         ``(N, 3)`` coordinates (Å), float32 or float64, any device.
-    elements : sequence of str
-        ``N`` elements (matched against ``params.channels``).
+    elements : sequence of str, or a table
+        ``N`` elements (matched against ``params.channels``); or the atoms'
+        table (pandas/polars DataFrame or dict of columns) whose other
+        columns go with the coordinates, e.g. one typed with
+        ``voxelize_cy.add_channels`` for ``params.channels='gnina-receptor'``
+        (its x, y, z are replaced by ``coords``).
     params : ImageParams
         The grid, channels and radii, as for ``image_from_atoms``.
     occupancy : array or tensor, optional
@@ -105,8 +121,9 @@ def voxelize(coords: torch.Tensor, elements, params, occupancy=None, *,
         frames = np.asarray(frames.detach().cpu() if isinstance(frames, torch.Tensor)
                             else frames, dtype=np.float64)
         frames = frames[None] if frames.ndim == 2 else frames
-    return _Voxelize.apply(coords, np.asarray(elements, dtype=object), occupancy, params,
-                           frames, options)
+    if not (hasattr(elements, "columns") or isinstance(elements, Mapping)):
+        elements = np.asarray(elements, dtype=object)
+    return _Voxelize.apply(coords, elements, occupancy, params, frames, options)
 
 
 class Voxelizer(torch.nn.Module):
@@ -135,5 +152,8 @@ class Voxelizer(torch.nn.Module):
 
     def extra_repr(self) -> str:
         grid = self.params.grid
-        return (f"{len(self.params.channels)} channels, {grid.length_voxels}^3 voxels of "
+        channels = self.params.channels
+        count = (_vc.CHANNEL_SETS[channels].n_channels if isinstance(channels, str)
+                 else len(channels))
+        return (f"{count} channels, {grid.length_voxels}^3 voxels of "
                 f"{grid.resolution_A} A, fill={self.options['fill']!r}")
