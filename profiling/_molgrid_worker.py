@@ -4,7 +4,8 @@ Started by ``bench_molgrid.py`` with the venv's python; reads one JSON command
 per line on stdin and answers one JSON line on stdout:
 
 - ``{"cmd": "load", "npz": PATH}``: coordinates ``coords`` (N, 3), channel
-  index ``types`` (N,) and one radius array per workload ``radii/<name>``;
+  index ``types`` (N,) and one radius array per workload ``radii/<name>``
+  (a workload may have its own atoms: ``coords/<name>``, ``types/<name>``);
 - ``{"cmd": "time", "workload": NAME, "length": L, "resolution": R,
   "channels": C, "centers": [[x, y, z], ...], "binary": false,
   "radius_scale": 1.0, "gaussian_radius_multiple": 1.0, "backward": false}``:
@@ -60,16 +61,18 @@ def run(molgrid, state, command, record):
         radius_scale=command.get("radius_scale", 1.0),
         gaussian_radius_multiple=command.get("gaussian_radius_multiple", 1.0))
     assert tuple(maker.spatial_grid_dimensions()) == (length,) * 3
-    coords = molgrid.Grid2f(state["coords"])
-    types = molgrid.Grid1f(state["types"])
-    radii = molgrid.Grid1f(state["radii/" + command["workload"]])
+    workload = command["workload"]
+    coords_array = state.get("coords/" + workload, state["coords"])
+    coords = molgrid.Grid2f(coords_array)
+    types = molgrid.Grid1f(state.get("types/" + workload, state["types"]))
+    radii = molgrid.Grid1f(state["radii/" + workload])
     image = np.zeros((channels, length, length, length), dtype=np.float32)
     grid = molgrid.Grid4f(image)
     backward = command.get("backward", False)
     if backward:
         upstream = np.ascontiguousarray(
             np.linspace(-1.0, 1.0, image.size, dtype=np.float32).reshape(image.shape))
-        atom_grad = np.zeros(state["coords"].shape, dtype=np.float32)
+        atom_grad = np.zeros(coords_array.shape, dtype=np.float32)
         upstream_grid = molgrid.Grid4f(upstream)
         atom_grad_grid = molgrid.Grid2f(atom_grad)
     images, grads = [], []

@@ -7,12 +7,14 @@ process (``_molgrid_worker.py``).  The two take turns block by block over the
 same centres on 1qjg (every atom, hydrogens included), so a drifting machine
 slows both alike; each side times only its own calls.
 
-Workloads (4 element channels C, N, O, other; float32 images; one thread):
+Workloads (float32 images; one thread):
 
-- ``seed``:  15³ at 1 Å, radius 0.5 Å;
-- ``gym``:   35³ at 0.75 Å, radius 0.75 Å;
-- ``gnina``: 48³ at 0.5 Å (gnina's default 24 Å box), radii C 1.9, N 1.8,
-  O 1.7, other 2.0 Å (gnina's xs radii for those elements).
+- ``seed``:  15³ at 1 Å, 4 element channels C, N, O, other, radius 0.5 Å;
+- ``gym``:   35³ at 0.75 Å, the same channels, radius 0.75 Å;
+- ``gnina``: 48³ at 0.5 Å (gnina's default 24 Å box), gnina's 14 receptor
+  channels with their XS radii (``channels='gnina-receptor'``: 1qjg typed once
+  with ``add_channels``; libmolgrid gets the same heavy atoms, channel indices
+  and radii, as its defaultGninaReceptorTyper gives them).
 
 Columns: libmolgrid's Gaussian (``GridMaker.forward``), voxelize_cy's Gaussian
 (``fill='gaussian'``, the same density) and exact fill (``fill='fraction_voxel'``,
@@ -56,12 +58,35 @@ VENV = HERE / ".venv-molgrid"
 PEER_PACKAGES = ["numpy<2", "molgrid==0.5.5", "openbabel-wheel"]
 GNINA_RADII = {"C": 1.9, "N": 1.8, "O": 1.7, "*": 2.0}
 
-#: name -> (length_voxels, resolution_A, radii: a number or element -> radius)
+#: name -> (length_voxels, resolution_A, radii: a number, element -> radius, or
+#: the name of a channel set)
 WORKLOADS = {
     "seed": (15, 1.0, 0.5),
     "gym": (35, 0.75, 0.75),
-    "gnina": (48, 0.5, GNINA_RADII),
+    "gnina": (48, 0.5, "gnina-receptor"),
 }
+
+
+def channel_count(workload) -> int:
+    radii = WORKLOADS[workload][2]
+    return vc.CHANNEL_SETS[radii].n_channels if isinstance(radii, str) else len(CHANNELS)
+
+
+def workload_atoms(atoms, workload):
+    """The table voxelize_cy draws for ``workload`` (typed for a channel set)."""
+    radii = WORKLOADS[workload][2]
+    return vc.add_channels(atoms, radii) if isinstance(radii, str) else atoms
+
+
+def molgrid_inputs(atoms, workload):
+    """(coords, channel index, radius) of the atoms libmolgrid grids, or None
+    for the shared element-channel inputs."""
+    radii = WORKLOADS[workload][2]
+    if not isinstance(radii, str):
+        return None
+    channel, radius = vc.atom_channels(atoms, radii)
+    keep = channel >= 0
+    return atoms[["x", "y", "z"]].to_numpy()[keep], channel[keep], radius[keep], keep
 
 
 def molgrid_python() -> Path:
@@ -121,7 +146,10 @@ def per_atom_radii(elements, radii) -> np.ndarray:
 
 def voxelize_cy_params(workload, center):
     length, resolution, radii = WORKLOADS[workload]
-    return vc.ImageParams(vc.Grid(length, resolution, np.asarray(center)), CHANNELS, radii)
+    grid = vc.Grid(length, resolution, np.asarray(center))
+    if isinstance(radii, str):
+        return vc.ImageParams(grid, radii, None)
+    return vc.ImageParams(grid, CHANNELS, radii)
 
 
 def time_ours(atoms, workload, centers, fill, out):
@@ -152,17 +180,20 @@ def max_differences(worker, atoms, workload, centers, tmp):
     length = WORKLOADS[workload][0]
     out = Path(tmp) / f"{workload}.npz"
     worker.ask(cmd="images", workload=workload, length=length,
-               resolution=WORKLOADS[workload][1], channels=len(CHANNELS),
+               resolution=WORKLOADS[workload][1], channels=channel_count(workload),
                centers=centers.tolist(), out=str(out), backward=True)
     theirs = np.load(out)
-    upstream = upstream_gradient((len(CHANNELS),) + (length,) * 3)
+    upstream = upstream_gradient((channel_count(workload),) + (length,) * 3)
+    inputs = molgrid_inputs(atoms, workload)
+    rows = slice(None) if inputs is None else inputs[3]
+    atoms = workload_atoms(atoms, workload)
     image_rel = grad_rel = 0.0
     for b, c in enumerate(centers):
         p = voxelize_cy_params(workload, c)
         ours = vc.image_from_atoms(atoms, p, dtype=np.float32, fill="gaussian")
         peak = float(theirs["images"][b].max())
         image_rel = max(image_rel, float(np.abs(ours - theirs["images"][b]).max()) / peak)
-        grad = vc.atom_gradients(atoms, p, upstream, fill="gaussian")
+        grad = vc.atom_gradients(atoms, p, upstream, fill="gaussian")[rows]
         scale = float(np.abs(theirs["gradients"][b]).max())
         grad_rel = max(grad_rel, float(np.abs(grad - theirs["gradients"][b]).max()) / scale)
     return image_rel, grad_rel
@@ -197,7 +228,8 @@ def main(argv=None):
         f"voxelize_cy {vc.__version__} {vc.build_info()}, SIMD path "
         f"{vc._draw.simd_path()}; libmolgrid {info['molgrid']} (its venv's numpy "
         f"{info['numpy']})",
-        f"1qjg: {len(atoms)} atoms (hydrogens included), 4 channels C, N, O, other; "
+        f"1qjg: {len(atoms)} atoms (hydrogens included); seed, gym: 4 channels C, N, O, "
+        f"other; gnina: 14 gnina-receptor channels, its heavy atoms; "
         f"float32; one thread each, both on core {cpu}; {args.rounds} rounds of "
         f"{args.images} images, taking turns; ms per image, median over rounds",
         "",
@@ -211,30 +243,37 @@ def main(argv=None):
             arrays = {"coords": atoms[["x", "y", "z"]].to_numpy(),
                       "types": channel_index(elements).astype(np.float64)}
             for name in WORKLOADS:
-                arrays[f"radii/{name}"] = per_atom_radii(elements, WORKLOADS[name][2])
+                inputs = molgrid_inputs(atoms, name)
+                if inputs is None:
+                    arrays[f"radii/{name}"] = per_atom_radii(elements, WORKLOADS[name][2])
+                else:
+                    arrays[f"coords/{name}"] = inputs[0]
+                    arrays[f"types/{name}"] = inputs[1].astype(np.float64)
+                    arrays[f"radii/{name}"] = inputs[2]
             np.savez(npz, **arrays)
             worker.ask(cmd="load", npz=str(npz))
             backward_rows = []
             for workload in args.workloads:
                 length, resolution, _ = WORKLOADS[workload]
                 all_centers = centres(atoms, args.images * args.rounds)
-                out = np.zeros((len(CHANNELS),) + (length,) * 3, dtype=np.float32)
+                drawn = workload_atoms(atoms, workload)
+                out = np.zeros((channel_count(workload),) + (length,) * 3, dtype=np.float32)
                 upstream = upstream_gradient(out.shape)
                 command = dict(cmd="time", workload=workload, length=length,
-                               resolution=resolution, channels=len(CHANNELS))
+                               resolution=resolution, channels=channel_count(workload))
                 sides = {
                     "molgrid": lambda block: worker.ask(**command,
                                                         centers=block.tolist())["seconds"],
-                    "gaussian": lambda block: time_ours(atoms, workload, block, "gaussian",
+                    "gaussian": lambda block: time_ours(drawn, workload, block, "gaussian",
                                                         out),
-                    "exact": lambda block: time_ours(atoms, workload, block,
+                    "exact": lambda block: time_ours(drawn, workload, block,
                                                      "fraction_voxel", out),
                 }
                 if workload == "gnina":
                     sides["molgrid backward"] = lambda block: worker.ask(
                         **command, centers=block.tolist(), backward=True)["seconds"]
                     sides["gaussian backward"] = lambda block: time_ours_backward(
-                        atoms, workload, block, upstream)
+                        drawn, workload, block, upstream)
                 times = {side: [] for side in sides}
                 for side, run in sides.items():  # warm-up
                     run(all_centers[:2])

@@ -228,3 +228,18 @@ def test_strided_float32_grad_and_the_originals_errors():
         vc.atom_gradients(atoms, params, grad)
     out = vc.atom_gradients(atoms.iloc[:1], params, grad)
     assert out.shape == (1, 3) and np.abs(out).max() < 1e-12  # uniform grad: no force
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_all_finite_scan_finds_every_non_finite_value(dtype, value):
+    """The C scan behind grad_image's check agrees with numpy at every position."""
+    from voxelize_cy._sources import all_finite
+
+    values = np.linspace(-3e38 if dtype == np.float32 else -1e300, 1, 257).astype(dtype)
+    assert all_finite(values)
+    for position in (0, 1, 100, 256):
+        bad = values.copy()
+        bad[position] = value
+        assert not all_finite(bad)
+    assert all_finite(np.array([-0.0, 1e-45, np.finfo(dtype).max], dtype=dtype))

@@ -21,26 +21,54 @@
 #include "_overlap_block.h"
 #include "_overlap_simd.h"
 
-/* The density at squared distance rsq from the atom's centre; gauss is
- * exp(-2 rsq / r^2) (the product of the per-axis factors, used inside G r). */
+/* The Gaussian's value at squared distance rsq from the atom's centre; gauss
+ * is exp(-2 rsq / r^2) (the product of the per-axis factors, used inside
+ * G r).  Branch-free (selects, no short-circuit), so that loops over it
+ * vectorise; every kernel computes a voxel's value with these operations. */
+#define VCY_GAUSS_CONSTS(d)                                                           \
+    const double inv_r2 = (d)->inv_r2, inner2 = (d)->inner2, outer2 = (d)->outer2;    \
+    const double qa = (d)->qa, qb = (d)->qb, qc = (d)->qc
+
+VCY_INLINE double gauss_value(double rsq, double gauss, double inv_r2, double inner2,
+                              double outer2, double qa, double qb, double qc)
+{
+    const double t = sqrt(rsq * inv_r2);
+    double q = (qa * t + qb) * t + qc;
+    q = ((q > 0.0) & (rsq < outer2)) ? q : 0.0;
+    return (rsq <= inner2) ? gauss : q;
+}
+
+/* h with d value / dc = h (p - c), the Gaussian's; branch-free as gauss_value. */
+VCY_INLINE double gauss_slope(double rsq, double gauss, double inv_r2, double inner2,
+                              double outer2, double qa, double qb, double qc)
+{
+    const double t = sqrt(rsq * inv_r2);
+    const double q = (qa * t + qb) * t + qc;
+    const double tt = t > 0.0 ? t : 1.0;
+    const double h_outer = ((q > 0.0) & (rsq < outer2))
+                               ? -(2.0 * qa * t + qb) * inv_r2 / tt : 0.0;
+    return (rsq <= inner2) ? 4.0 * gauss * inv_r2 : h_outer;
+}
+
+/* The voxels [*k0, *k1) of a row, at squared in-plane distance dxy2, that can
+ * be within the final radius: the others have value and slope 0 (squared
+ * offsets along a row fall, then rise, so they are the two ends). */
+VCY_INLINE void row_span(const double *sz, int n, double dxy2, double outer2,
+                         int *k0, int *k1)
+{
+    int lo = 0, hi = n;
+    while (lo < hi && !(dxy2 + sz[lo] < outer2)) ++lo;
+    while (hi > lo && !(dxy2 + sz[hi - 1] < outer2)) --hi;
+    *k0 = lo;
+    *k1 = hi;
+}
+
+/* The density at squared distance rsq (the binary density: 1 where d < r). */
 VCY_INLINE double density_value(const vcy_density *d, double rsq, double gauss)
 {
     if (d->binary) return (rsq < d->inner2) ? 1.0 : 0.0;  /* inner2 = r^2 there */
-    const double t = sqrt(rsq * d->inv_r2);
-    double q = (d->qa * t + d->qb) * t + d->qc;
-    q = (q > 0.0 && rsq < d->outer2) ? q : 0.0;
-    return (rsq <= d->inner2) ? gauss : q;
-}
-
-/* h with d value / dc = h (p - c), the Gaussian's (no binary density here). */
-VCY_INLINE double density_slope(const vcy_density *d, double rsq, double gauss)
-{
-    const double t = sqrt(rsq * d->inv_r2);
-    const double q = (d->qa * t + d->qb) * t + d->qc;
-    const double tt = t > 0.0 ? t : 1.0;
-    const double h_outer = (q > 0.0 && rsq < d->outer2)
-                               ? -(2.0 * d->qa * t + d->qb) * d->inv_r2 / tt : 0.0;
-    return (rsq <= d->inner2) ? 4.0 * gauss * d->inv_r2 : h_outer;
+    VCY_GAUSS_CONSTS(d);
+    return gauss_value(rsq, gauss, inv_r2, inner2, outer2, qa, qb, qc);
 }
 
 /* libmolgrid's density over one slab (see _density.h). */
@@ -75,14 +103,23 @@ VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_
     {                                                                                 \
         const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
         const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        VCY_GAUSS_CONSTS(d);                                                          \
+        const int binary = d->binary;                                                 \
         for (int i = 0; i < n0; ++i) {                                                \
             for (int j = 0; j < n1; ++j) {                                            \
                 const double dxy2 = sq[i] + sy[j];                                    \
-                if (!(dxy2 < d->outer2)) continue;                                    \
+                if (!(dxy2 < outer2)) continue;                                       \
                 const double exy = fac[i] * fy[j];                                    \
                 real_t *restrict row = img + (i * L + j) * L;                         \
-                for (int k = 0; k < n2; ++k)                                          \
-                    row[k] += (real_t)(weight * density_value(d, dxy2 + sz[k], exy * fz[k])); \
+                if (binary) {                                                         \
+                    for (int k = 0; k < n2; ++k)                                      \
+                        row[k] += (real_t)(weight * ((dxy2 + sz[k] < inner2) ? 1.0 : 0.0)); \
+                } else {                                                              \
+                    for (int k = 0; k < n2; ++k)                                      \
+                        row[k] += (real_t)(weight * gauss_value(dxy2 + sz[k], exy * fz[k], \
+                                                                inv_r2, inner2, outer2, \
+                                                                qa, qb, qc));         \
+                }                                                                     \
             }                                                                         \
         }                                                                             \
     }
@@ -101,20 +138,29 @@ VCY_DENSITY_BLOCK(density_block_f64_impl, double)
         const double *oy = off + n0, *oz = off + n0 + n1;                             \
         const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
         const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
+        VCY_GAUSS_CONSTS(d);                                                          \
         double sx = 0.0, sy_ = 0.0, sz_ = 0.0;                                        \
+        double h[VCY_GRAD_CHUNK];                                                     \
         for (int i = 0; i < n0; ++i) {                                                \
             double plane_h = 0.0;                                                     \
             for (int j = 0; j < n1; ++j) {                                            \
                 const double dxy2 = sq[i] + sy[j];                                    \
-                if (!(dxy2 < d->outer2)) continue;                                    \
+                if (!(dxy2 < outer2)) continue;                                       \
                 const double exy = fac[i] * fy[j];                                    \
                 const real_t *restrict row = grad + i * plane_stride + j * row_stride; \
                 double row_h = 0.0, row_z = 0.0;                                      \
-                for (int k = 0; k < n2; ++k) {                                        \
-                    const double gh =                                                 \
-                        (double)row[k] * density_slope(d, dxy2 + sz[k], exy * fz[k]); \
-                    row_h += gh;                                                      \
-                    row_z += gh * oz[k];                                              \
+                int first, last;                                                      \
+                row_span(sz, n2, dxy2, outer2, &first, &last);                        \
+                for (int k0 = first; k0 < last; k0 += VCY_GRAD_CHUNK) {               \
+                    const int m = last - k0 < VCY_GRAD_CHUNK ? last - k0 : VCY_GRAD_CHUNK; \
+                    for (int k = 0; k < m; ++k)                                       \
+                        h[k] = gauss_slope(dxy2 + sz[k0 + k], exy * fz[k0 + k], inv_r2, \
+                                           inner2, outer2, qa, qb, qc);               \
+                    for (int k = 0; k < m; ++k) {                                     \
+                        const double gh = (double)row[k0 + k] * h[k];                 \
+                        row_h += gh;                                                  \
+                        row_z += gh * oz[k0 + k];                                     \
+                    }                                                                 \
                 }                                                                     \
                 plane_h += row_h;                                                     \
                 sy_ += row_h * oy[j];                                                 \
@@ -127,39 +173,61 @@ VCY_DENSITY_BLOCK(density_block_f64_impl, double)
         s[2] += sz_;                                                                  \
     }
 
+/* Slopes computed per row in chunks of this many voxels. */
+#define VCY_GRAD_CHUNK 32
+
 VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
 
 /* A density block of at most N x N x N voxel centres added into
  * one channel (the plain sum), in one pass with constant trip counts: offsets
  * from the voxel centres (first[a] + t * res - c[a], t < N, padded past
- * n[a]), their 3 N Gaussian factors in one batch, the N^3 values, the rows
- * added.  N = 2, 3 or 4. */
+ * n[a]), their 3 N Gaussian factors in one batch, the N^3 squared distances
+ * and factor products, the N^3 values (branch-free, so that the compiler
+ * vectorises them: gauss_value, as every kernel),
+ * the rows added (whole rows at once when the block is N wide along k).
+ * N = 2, 3 or 4. */
 #define VCY_DENSITY_SMALL(name, real_t, N)                                            \
     VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
                          const double *c, const int *n, real_t *img, long L,          \
                          double weight)                                               \
     {                                                                                 \
+        VCY_GAUSS_CONSTS(d);                                                          \
+        const int binary = d->binary;                                                 \
         double off[3 * N], sq[3 * N], fac[3 * N];                                     \
         for (int t = 0; t < 3 * N; ++t) {                                             \
             const int a = t / N, m = t % N;                                           \
             off[t] = (first[a] + m * res) - c[a];                                     \
             sq[t] = off[t] * off[t];                                                  \
-            fac[t] = exp_nonpositive(-2.0 * sq[t] * d->inv_r2);                       \
+            fac[t] = exp_nonpositive(-2.0 * sq[t] * inv_r2);                          \
         }                                                                             \
-        double v[N][N][N];                                                            \
+        double rsq[N * N * N], g[N * N * N], v[N * N * N];                            \
         for (int i = 0; i < N; ++i)                                                   \
             for (int j = 0; j < N; ++j) {                                             \
                 const double dxy2 = sq[i] + sq[N + j];                                \
                 const double exy = fac[i] * fac[N + j];                               \
-                for (int k = 0; k < N; ++k)                                           \
-                    v[i][j][k] = weight * density_value(d, dxy2 + sq[2 * N + k],      \
-                                                        exy * fac[2 * N + k]);        \
+                for (int k = 0; k < N; ++k) {                                         \
+                    rsq[(i * N + j) * N + k] = dxy2 + sq[2 * N + k];                  \
+                    g[(i * N + j) * N + k] = exy * fac[2 * N + k];                    \
+                }                                                                     \
             }                                                                         \
+        if (binary) {                                                                 \
+            for (int m = 0; m < N * N * N; ++m)                                       \
+                v[m] = weight * ((rsq[m] < inner2) ? 1.0 : 0.0);                      \
+        } else {                                                                      \
+            for (int m = 0; m < N * N * N; ++m)                                       \
+                v[m] = weight * gauss_value(rsq[m], g[m], inv_r2, inner2, outer2,     \
+                                            qa, qb, qc);                              \
+        }                                                                             \
         for (int i = 0; i < n[0]; ++i)                                                \
             for (int j = 0; j < n[1]; ++j) {                                          \
                 real_t *restrict row = img + ((long)i * L + j) * L;                   \
-                for (int k = 0; k < n[2]; ++k) row[k] += (real_t)v[i][j][k];          \
+                const double *vr = v + (i * N + j) * N;                               \
+                if (n[2] == N) {                                                      \
+                    for (int k = 0; k < N; ++k) row[k] += (real_t)vr[k];              \
+                } else {                                                              \
+                    for (int k = 0; k < n[2]; ++k) row[k] += (real_t)vr[k];           \
+                }                                                                     \
             }                                                                         \
     }
 

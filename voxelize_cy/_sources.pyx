@@ -9,7 +9,7 @@ questions from a spatial index.
 """
 
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 import numpy as np
 
@@ -307,3 +307,31 @@ def largest(const double[::1] values):
             elif v > best:
                 best = v
     return float("nan") if nan or best != best else best
+
+
+def all_finite(cnp.ndarray values):
+    """True when every value of a C-contiguous float32 or float64 array is
+    finite (no NaN, no inf): the exponent bits, scanned in C (several times
+    faster than ``np.isfinite(values).all()``, with no temporary array)."""
+    cdef Py_ssize_t i, n = values.size
+    cdef const uint32_t *bits32
+    cdef const uint64_t *bits64
+    cdef uint32_t seen32 = 0
+    cdef uint64_t seen64 = 0
+    if not values.flags.c_contiguous:
+        raise ValueError("all_finite needs a C-contiguous array")
+    if values.dtype == np.float32:
+        bits32 = <const uint32_t *>cnp.PyArray_DATA(values)
+        with nogil:
+            for i in range(n):
+                # an all-ones exponent (inf or NaN) sets the flag
+                seen32 |= ((bits32[i] & 0x7f800000u) + 0x00800000u) & 0x80000000u
+        return seen32 == 0
+    if values.dtype == np.float64:
+        bits64 = <const uint64_t *>cnp.PyArray_DATA(values)
+        with nogil:
+            for i in range(n):
+                seen64 |= ((bits64[i] & 0x7ff0000000000000u) + 0x0010000000000000u) \
+                    & 0x8000000000000000u
+        return seen64 == 0
+    raise TypeError(f"all_finite takes float32 or float64, not {values.dtype}")

@@ -23,6 +23,7 @@ from voxelize_cy._checks import (
     check_channel_cache,
     density_options,
 )
+from voxelize_cy._sources import all_finite
 from voxelize_cy._tables import first_bad_row, table_source, typed_source
 from voxelize_cy.frames import check_frame
 from voxelize_cy.voxelize import AGGREGATIONS, FILLS, _mode, _raise_for_row
@@ -51,7 +52,7 @@ def check_grad_image(grad_image, shape) -> np.ndarray:
         raise ValueError(f"grad_image has dtype {grad_image.dtype}; expected float32 or "
                          f"float64 (of shape {tuple(shape)})")
     grad_image = np.ascontiguousarray(grad_image)
-    if not np.isfinite(grad_image).all():
+    if not all_finite(grad_image):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(grad_image))[0])
         raise ValueError(f"grad_image holds {grad_image[bad]} at {bad}; every value must be "
                          f"finite (shape {tuple(shape)})")
