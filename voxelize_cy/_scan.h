@@ -110,6 +110,10 @@ static ptrdiff_t vcy_scan_box_avx2(const double *x, const double *y, const doubl
     }
     if (_mm256_movemask_pd(ok) != 0xF) *bad = 1;
     *n_hits = count;
+    /* Leave the upper halves of the vector registers clean before the SSE
+     * code that follows (gcc does not do it before this tail call): dirty
+     * upper state slows every later SSE instruction of the process. */
+    _mm256_zeroupper();
     return vcy_scan_box_portable(x, y, z, o, i, n, lo, hi, screen, hits, cap, n_hits, bad);
 }
 #endif

@@ -335,3 +335,36 @@ def all_finite(cnp.ndarray values):
                     & 0x8000000000000000u
         return seen64 == 0
     raise TypeError(f"all_finite takes float32 or float64, not {values.dtype}")
+
+
+def channel_lists(channel, Py_ssize_t n_channels):
+    """``(channel_start, channels)`` of one channel per row (-1: none), for
+    ``TableSource``: one pass in C.  Raises ValueError naming the first row
+    whose channel is ``>= n_channels``."""
+    values = np.ascontiguousarray(channel)
+    if values.dtype.kind not in "iu" or values.ndim != 1:
+        raise TypeError(f"channels must be a 1-D integer array, got {values.dtype}")
+    cdef cnp.ndarray as64 = np.ascontiguousarray(values, dtype=np.int64)
+    cdef const int64_t[::1] c = as64
+    cdef Py_ssize_t i, n = c.shape[0], count = 0, bad = -1
+    start = np.empty(n + 1, np.int64)
+    cdef int64_t[::1] s = start
+    with nogil:
+        s[0] = 0
+        for i in range(n):
+            if c[i] >= n_channels and bad < 0:
+                bad = i
+            if c[i] >= 0:
+                count += 1
+            s[i + 1] = count
+    if bad >= 0:
+        raise ValueError(f"row {bad} has channel {c[bad]}; there are {n_channels} channels")
+    out = np.empty(count, np.int64)
+    cdef int64_t[::1] o = out
+    count = 0
+    with nogil:
+        for i in range(n):
+            if c[i] >= 0:
+                o[count] = c[i]
+                count += 1
+    return start, out

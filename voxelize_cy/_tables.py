@@ -18,6 +18,7 @@ import numpy as np
 from voxelize_cy._sources import (
     AtomSource,
     TableSource,
+    channel_lists,
     check_rows,
     float64_column,
     largest,
@@ -155,28 +156,29 @@ def typed_source(atoms, chosen):
     if isinstance(atoms, AtomSource):
         raise TypeError(f"a prepared table has no channel-set columns; draw the typed "
                         f"table itself with channels={chosen.name!r}")
-    present, get = _columns_and_getter(atoms)
-    missing = [c for c in (chosen.channel_column, chosen.radius_column) if c not in present]
-    if missing:
-        raise ValueError(
-            f"atoms has no {missing[0]!r} column: ImageParams(channels={chosen.name!r}) "
-            f"draws a table typed once with voxelize_cy.add_channels(atoms, "
-            f"{chosen.name!r})")
-    channel = np.asarray(get(chosen.channel_column))
-    radius = float64_column(np.asarray(get(chosen.radius_column), dtype=np.float64),
-                            chosen.radius_column)
+    names = (chosen.channel_column, chosen.radius_column)
+    values = pandas_columns(atoms, names) if module_of(atoms) == "pandas" else None
+    if values is None:
+        present, get = _columns_and_getter(atoms)
+        missing = [c for c in names if c not in present]
+        if missing:
+            raise ValueError(
+                f"atoms has no {missing[0]!r} column: ImageParams(channels={chosen.name!r}) "
+                f"draws a table typed once with voxelize_cy.add_channels(atoms, "
+                f"{chosen.name!r})")
+        values = [get(name) for name in names]
+    channel = np.asarray(values[0])
+    radius = float64_column(np.asarray(values[1], dtype=np.float64), chosen.radius_column)
     if channel.dtype.kind not in "iu":
         raise ValueError(f"atoms[{chosen.channel_column!r}] must hold integers, got "
                          f"{channel.dtype}")
-    has = channel >= 0
-    channels = channel[has].astype(np.int64)
-    if channels.size and channels.max() >= chosen.n_channels:
+    try:
+        start, channels = channel_lists(channel, chosen.n_channels)
+    except ValueError:
         row = int(np.flatnonzero(channel >= chosen.n_channels)[0])
         raise ValueError(f"atoms[{chosen.channel_column!r}] at row {row} is "
                          f"{int(channel[row])}; {chosen.name} has {chosen.n_channels} "
-                         f"channels")
-    start = np.zeros(len(channel) + 1, np.int64)
-    np.cumsum(has, out=start[1:])
+                         f"channels") from None
     biggest = largest(radius)
     if not np.isfinite(biggest):
         row = int(np.flatnonzero(~np.isfinite(radius))[0])
