@@ -12,6 +12,7 @@ from libc.math cimport exp, fabs, rint
 cdef struct GridSpec:
     double center[3]
     double resolution
+    double inv_resolution     # 1 / resolution
     double half_span          # resolution * (L - 1) / 2, as the original
     double half_resolution
     double offset             # (L - 1) / 2
@@ -55,6 +56,7 @@ cdef inline void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
     g.center[1] = cy
     g.center[2] = cz
     g.resolution = resolution
+    g.inv_resolution = 1.0 / resolution
     g.half_span = resolution * (length - 1) / 2
     g.half_resolution = resolution / 2
     g.offset = (length - 1) / 2.0
@@ -105,10 +107,12 @@ cdef inline void widen_atom_box(GridSpec *g, double radius_factor) noexcept nogi
 
 cdef inline bint density_bounds(double c, double reach, int axis, const GridSpec *g,
                                 int *lo, int *hi) noexcept nogil:
-    """Voxels whose centres lie within ``reach`` of ``c`` along one axis,
-    clipped to [0, L); False if none."""
-    cdef double a = (c - reach - g.center[axis]) / g.resolution + g.offset
-    cdef double b = (c + reach - g.center[axis]) / g.resolution + g.offset
+    """Voxels whose centres may lie within ``reach`` of ``c`` along one axis,
+    clipped to [0, L); False if none.  The range is widened by 1e-9 voxel
+    (beyond the rounding of these few operations), so that no centre within
+    reach is left out: the kernels test each voxel's distance themselves."""
+    cdef double a = (c - reach - g.center[axis]) * g.inv_resolution + g.offset - 1e-9
+    cdef double b = (c + reach - g.center[axis]) * g.inv_resolution + g.offset + 1e-9
     cdef int first, last
     # ceil(a) and floor(b) by truncation (no libm call): a <= 0 gives 0, and
     # b < 0 an empty range, so only non-negative values are truncated.

@@ -368,3 +368,4 @@ def channel_lists(channel, Py_ssize_t n_channels):
                 o[count] = c[i]
                 count += 1
     return start, out
+
