@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from voxelize_cy._kinds import ElementResolver
+from voxelize_cy._sources import zero_fill
 from voxelize_cy.channel_sets import CHANNEL_SETS, ChannelSet, channel_set
 
 _F64 = np.dtype(np.float64)
@@ -132,7 +133,7 @@ def output_array(out, shape, dtype, name="out"):
                 f"no memory for an image of shape {tuple(shape)} ({np.dtype(dtype)})"
             ) from None
     check_out(out, shape, dtype, name)
-    out.fill(0)
+    zero_fill(out)
     return out
 
 
@@ -337,11 +338,18 @@ class ResolvedParams:
 GAUSSIAN_FILL, BINARY_FILL = 3, 4
 
 
+#: density_options of the default options, per fill code (None: an exact fill)
+_DEFAULT_DENSITY = {GAUSSIAN_FILL: (1.0, 1.0, 1.5), BINARY_FILL: (1.0, 1.0, 1.0)}
+
+
 def density_options(fill_code, radius_scale, gaussian_radius_multiple):
     """The ``density`` argument of the kernels: ``(radius_scale,
     gaussian_radius_multiple, reach)`` for a density fill, ``reach`` being how
     far an atom's values extend in its radii (the atom box grows by it); None
     for the exact fills, which take neither option."""
+    if (type(radius_scale) is float and type(gaussian_radius_multiple) is float
+            and radius_scale == 1.0 and gaussian_radius_multiple == 1.0):
+        return _DEFAULT_DENSITY.get(fill_code)  # the defaults: no checks needed
     if fill_code not in (GAUSSIAN_FILL, BINARY_FILL):
         if radius_scale != 1.0 or gaussian_radius_multiple != 1.0:
             raise ValueError("radius_scale and gaussian_radius_multiple apply to "

@@ -13,7 +13,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 import numpy as np
 
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memset
 
 from voxelize_cy._select cimport select_rows
 from voxelize_cy._strings cimport COLUMN_NOT_STR, Key, element_column
@@ -369,3 +369,14 @@ def channel_lists(channel, Py_ssize_t n_channels):
                 count += 1
     return start, out
 
+
+
+def zero_fill(cnp.ndarray values):
+    """Set every element of a C-contiguous float array to +0.0 (memset: several
+    times faster than ``values.fill(0)`` for images)."""
+    if not values.flags.c_contiguous or values.dtype.kind != "f":
+        raise ValueError("zero_fill needs a C-contiguous float array")
+    cdef void *data = cnp.PyArray_DATA(values)
+    cdef size_t nbytes = <size_t>values.nbytes
+    with nogil:
+        memset(data, 0, nbytes)

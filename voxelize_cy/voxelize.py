@@ -92,6 +92,9 @@ def _mode(value, choices, name):
     """The code of a ``fill=``/``agg=`` choice, given by name in any case, with
     or without underscores ('overlap_A3', 'OverlapA3'), or as an enum member
     of that name (macromol_voxelize's FillAlgorithm, AggAlgorithm)."""
+    code = choices.get(value) if type(value) is str else None
+    if code is not None:  # the usual spelling: one dict lookup
+        return code
     key = getattr(value, "name", value)
     if isinstance(key, str):
         key = key.replace("_", "").lower()
