@@ -226,3 +226,11 @@ def test_macromol_api_gaussian_and_binary():
         vm.image_from_all_atoms(table, vm.ImageParams(
             channels=4, grid=grid, fill_algorithm=vm.FillAlgorithm.Gaussian,
             radius_scale=-1.0))
+
+
+def test_default_density_options_equal_the_checked_ones():
+    """The defaults' shortcut gives what the full check computes."""
+    from voxelize_cy._checks import density_options
+
+    for code in range(5):
+        assert density_options(code, 1.0, 1.0) == density_options(code, 1, 1)
