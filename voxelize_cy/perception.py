@@ -108,11 +108,14 @@ def _angle_stats(xyz, neighbors):
     return mean, smallest
 
 
-def _angle_deg(xyz, center, a, b):
-    u = xyz[a] - xyz[center]
-    v = xyz[b] - xyz[center]
-    cos = np.dot(u, v) / np.sqrt(np.dot(u, u) * np.dot(v, v))
-    return float(np.degrees(np.arccos(min(1.0, max(-1.0, cos)))))
+def _angle_deg(points, center, a, b):
+    """Angle a-center-b in degrees (points: a list of coordinate triples)."""
+    c = points[center]
+    u = (points[a][0] - c[0], points[a][1] - c[1], points[a][2] - c[2])
+    v = (points[b][0] - c[0], points[b][1] - c[1], points[b][2] - c[2])
+    cos = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / math.sqrt(
+        (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]) * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]))
+    return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
 def find_bonds(atomic_number, xyz):
@@ -143,24 +146,27 @@ def find_bonds(atomic_number, xyz):
     max_bonds = _MAX_BONDS[np.clip(z_numbers, 0, len(_MAX_BONDS) - 1)]
     _, smallest = _angle_stats(xyz, neighbors)
     degree = np.array([len(nb) for nb in neighbors])
-    for atom in np.flatnonzero((degree > max_bonds) | (smallest < 45.0)).tolist():
+    flagged = np.flatnonzero((degree > max_bonds) | (smallest < 45.0)).tolist()
+    points = xyz.tolist() if flagged else None
+    for atom in flagged:
         nbrs = neighbors[atom]
-        while nbrs and (len(nbrs) > max_bonds[atom] or _smallest_angle(xyz, atom, nbrs) < 45.0):
+        while nbrs and (len(nbrs) > max_bonds[atom]
+                        or _smallest_angle(points, atom, nbrs) < 45.0):
             drop = None
             if z_numbers[atom] == _H:
                 drop = next((m for m in nbrs if z_numbers[m] == _H), None)
             if drop is None:
-                lengths = [float(np.sum((xyz[m] - xyz[atom]) ** 2)) for m in nbrs]
-                drop = nbrs[int(np.argmax(lengths))]
+                lengths = [math.dist(points[m], points[atom]) for m in nbrs]
+                drop = nbrs[lengths.index(max(lengths))]
             nbrs.remove(drop)
             neighbors[drop].remove(atom)
     return neighbors
 
 
-def _smallest_angle(xyz, atom, nbrs):
+def _smallest_angle(points, atom, nbrs):
     if len(nbrs) < 2:
         return 360.0
-    return min(_angle_deg(xyz, atom, nbrs[p], nbrs[q])
+    return min(_angle_deg(points, atom, nbrs[p], nbrs[q])
                for p in range(len(nbrs)) for q in range(p + 1, len(nbrs)))
 
 
