@@ -213,7 +213,7 @@ def test_prepared_tables_and_threads_give_the_same_gradients(structures):
     (np.full((4, 9, 9, 9), np.nan), r"nan at \(0, 0, 0, 0\).*\(4, 9, 9, 9\)"),
 ])
 def test_bad_grad_images(grad, message):
-    atoms = {"element": ["C"], "x": [0.0], "y": [0.0], "z": [0.0], "occupancy": [1.0]}
+    atoms = {"element": ["C"], "x": [0.3], "y": [0.1], "z": [0.0], "occupancy": [1.0]}
     params = vc.ImageParams(vc.Grid(9, 1.0), ["C", "N", "O", ".*"], 0.5)
     with pytest.raises(ValueError, match=message):
         vc.atom_gradients(atoms, params, grad)
@@ -243,3 +243,22 @@ def test_all_finite_scan_finds_every_non_finite_value(dtype, value):
         bad[position] = value
         assert not all_finite(bad)
     assert all_finite(np.array([-0.0, 1e-45, np.finfo(dtype).max], dtype=dtype))
+
+
+@pytest.mark.parametrize("fill", ["fraction_atom", "gaussian"])
+def test_non_finite_grad_values_out_of_reach_change_nothing(fill):
+    """NaN or inf in grad_image raise where the pass reads them (within reach
+    of an atom); elsewhere they do not change the gradients."""
+    atoms = {"element": ["C", "N"], "x": [0.3, -1.2], "y": [0.1, 0.4], "z": [0.0, 0.7],
+             "occupancy": [1.0, 1.0]}
+    params = vc.ImageParams(vc.Grid(15, 1.0), ["C", "N", "O", ".*"], 1.2)
+    grad = np.random.default_rng(1).normal(size=(4, 15, 15, 15))
+    expected = vc.atom_gradients(atoms, params, grad, fill=fill)
+    far = grad.copy()
+    far[3] = np.nan  # channel 3 holds no atom
+    far[0, 0, 0, 0] = np.inf  # a corner no atom reaches
+    np.testing.assert_array_equal(vc.atom_gradients(atoms, params, far, fill=fill), expected)
+    near = grad.copy()
+    near[1, 6, 7, 8] = -np.inf  # next to the N atom (voxel centres at -7 .. 7)
+    with pytest.raises(ValueError, match=r"-inf at \(1, 6, 7, 8\)|nan at \(3, 0, 0, 0\)"):
+        vc.atom_gradients(atoms, params, np.where(np.isnan(far), 0.0, near), fill=fill)
