@@ -205,3 +205,16 @@ def test_the_picture_commands_run_as_written(tmp_path, monkeypatch, capsys):
                 assert (tmp_path / argv[i + 1]).stat().st_size > 0, argv
     if ran < len(commands):
         pytest.skip("the 3D picture needs PyMOL (the pymol extra)")
+
+
+def test_the_gnina_channels_recipe_runs_as_written(monkeypatch):
+    """The README's gnina-receptor block, verbatim, from the repository root."""
+    import numpy as np
+
+    monkeypatch.chdir(ROOT)
+    namespace = {}
+    exec(compile(readme_block("gnina-channels"), "README.md", "exec"), namespace)
+    image, grad, typed = namespace["image"], namespace["grad"], namespace["typed"]
+    assert image.shape == (14, 48, 48, 48) and image.dtype == np.float32
+    assert image[0].sum() > 0 and grad.shape == (len(typed), 3)
+    assert np.abs(grad).sum() > 0
