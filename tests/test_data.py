@@ -18,8 +18,10 @@ def test_every_reference_file_is_listed_with_its_checksum():
     present = {str(p.relative_to(DATA)) for p in DATA.rglob("*")
                if p.is_file() and p.name != "README.md"}
     assert present == set(listed)
-    assert len([p for p in listed if not p.startswith(("molgrid/", "gnina_types/"))]) == 9
+    assert len([p for p in listed
+                if not p.startswith(("molgrid/", "gnina_types/", "moleculekit/"))]) == 9
     assert len([p for p in listed if p.startswith("molgrid/")]) == 7
     assert len([p for p in listed if p.startswith("gnina_types/")]) == 7
+    assert len([p for p in listed if p.startswith("moleculekit/")]) == 7
     for path, digest in listed.items():
         assert hashlib.sha256((DATA / path).read_bytes()).hexdigest() == digest, path

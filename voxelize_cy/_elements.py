@@ -52,6 +52,20 @@ ELECTRONEGATIVITY = (
     1.3, 1.3, 1.3, 1.3, 0.0,
 )
 
+#: Van der Waals radii (Å) of H to Bi (Alvarez 2013 / Bondi), as moleculekit's
+#: periodic table gives them: the radii of the ``properties`` channel set.
+VDW_RADIUS_A = (
+    0.0,
+    1.1, 1.4, 1.82, 1.53, 1.92, 1.7, 1.55, 1.52, 1.47, 1.54, 2.27, 1.73, 1.84, 2.1,
+    1.8, 1.8, 1.75, 1.88, 2.75, 2.31, 2.15, 2.11, 2.07, 2.06, 2.05, 2.04, 2.0, 1.97,
+    1.96, 2.01, 1.87, 2.11, 1.85, 1.9, 1.85, 2.02, 3.03, 2.49, 2.32, 2.23, 2.18,
+    2.17, 2.16, 2.13, 2.1, 2.1, 2.11, 2.18, 1.93, 2.17, 2.06, 2.06, 1.98, 2.16,
+    3.43, 2.68, 2.43, 2.42, 2.4, 2.39, 2.38, 2.36, 2.35, 2.34, 2.33, 2.31, 2.3,
+    2.29, 2.27, 2.26, 2.24, 2.23, 2.22, 2.18, 2.16, 2.16, 2.13, 2.13, 2.14, 2.23,
+    1.96, 2.02, 2.07,
+)
+
+
 #: Element symbol (any case) -> atomic number.
 ATOMIC_NUMBER = {symbol.upper(): z for z, symbol in enumerate(SYMBOLS) if z}
 ATOMIC_NUMBER["D"] = 1  # deuterium

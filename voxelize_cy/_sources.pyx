@@ -380,3 +380,37 @@ def zero_fill(cnp.ndarray values):
     cdef size_t nbytes = <size_t>values.nbytes
     with nogil:
         memset(data, 0, nbytes)
+
+
+def bitmask_lists(mask, Py_ssize_t n_channels):
+    """``(channel_start, channels)`` of rows whose channels are the set bits of
+    ``mask`` (bit c: channel c < n_channels <= 64), for ``TableSource``."""
+    values = np.ascontiguousarray(mask)
+    if values.dtype.kind != "u" or values.ndim != 1:
+        raise TypeError(f"a channel mask must be a 1-D unsigned integer array, got "
+                        f"{values.dtype}")
+    if n_channels > 64 or (values.dtype.itemsize * 8 > n_channels
+                           and values.size and int(values.max()) >> n_channels):
+        raise ValueError(f"the channel mask sets a bit beyond channel {n_channels - 1}")
+    cdef cnp.ndarray as64 = np.ascontiguousarray(values, dtype=np.uint64)
+    cdef const uint64_t[::1] m = as64
+    cdef Py_ssize_t i, c, n = m.shape[0], count = 0
+    start = np.empty(n + 1, np.int64)
+    cdef int64_t[::1] s = start
+    with nogil:
+        s[0] = 0
+        for i in range(n):
+            for c in range(n_channels):
+                if (m[i] >> c) & 1:
+                    count += 1
+            s[i + 1] = count
+    out = np.empty(count, np.int64)
+    cdef int64_t[::1] o = out
+    count = 0
+    with nogil:
+        for i in range(n):
+            for c in range(n_channels):
+                if (m[i] >> c) & 1:
+                    o[count] = c
+                    count += 1
+    return start, out

@@ -18,6 +18,7 @@ import numpy as np
 from voxelize_cy._sources import (
     AtomSource,
     TableSource,
+    bitmask_lists,
     channel_lists,
     check_rows,
     float64_column,
@@ -173,8 +174,14 @@ def typed_source(atoms, chosen):
         raise ValueError(f"atoms[{chosen.channel_column!r}] must hold integers, got "
                          f"{channel.dtype}")
     try:
-        start, channels = channel_lists(channel, chosen.n_channels)
+        if chosen.multi:
+            start, channels = bitmask_lists(channel, chosen.n_channels)
+        else:
+            start, channels = channel_lists(channel, chosen.n_channels)
     except ValueError:
+        if chosen.multi:
+            raise ValueError(f"atoms[{chosen.channel_column!r}] sets a bit beyond "
+                             f"{chosen.name}'s {chosen.n_channels} channels") from None
         row = int(np.flatnonzero(channel >= chosen.n_channels)[0])
         raise ValueError(f"atoms[{chosen.channel_column!r}] at row {row} is "
                          f"{int(channel[row])}; {chosen.name} has {chosen.n_channels} "

@@ -12,6 +12,11 @@ instead of from ``ImageParams.channels`` patterns and ``element_radii_A``:
 ``gnina-element``
     One channel per element up to polonium, everything heavier in channel 0
     (libmolgrid's ``ElementIndexTyper``), with covalent radii.
+``properties``
+    moleculekit's eight property channels (hydrophobic, aromatic, H-bond
+    acceptor, H-bond donor, positive ionizable, negative ionizable, metal,
+    occupancy), an atom in as many as apply, with van der Waals radii (needs
+    the residue columns of ``atoms_from_file(path, names=True)``).
 
 The types are computed from elements and coordinates as gnina computes them
 after OpenBabel has read the structure (:mod:`voxelize_cy.gnina_types`), which
@@ -30,6 +35,7 @@ import numpy as np
 
 from voxelize_cy._elements import COVALENT_RADIUS_A, atomic_numbers
 from voxelize_cy.gnina_types import SMINA_RADIUS_A, SMINA_TYPES, smina_types
+from voxelize_cy.property_channels import PROPERTY_CHANNELS, property_channels
 
 __all__ = ["ChannelSet", "CHANNEL_SETS", "atom_channels", "add_channels", "channel_set"]
 
@@ -50,6 +56,7 @@ class ChannelSet:
     name: str
     channel_names: Tuple[str, ...]
     description: str
+    multi: bool = False  # an atom may be in several channels (a bit mask per atom)
 
     @property
     def n_channels(self) -> int:
@@ -58,8 +65,11 @@ class ChannelSet:
 
     @property
     def channel_column(self) -> str:
-        """Name of the int8 column ``add_channels`` writes (-1: no channel)."""
-        return self.name.replace("-", "_") + "_channel"
+        """Name of the column ``add_channels`` writes: the channel (int8, -1 for
+        none), or for a set whose atoms may be in several channels, the bit
+        mask of its channels (uint8, bit c for channel c)."""
+        suffix = "_channels" if self.multi else "_channel"
+        return self.name.replace("-", "_") + suffix
 
     @property
     def radius_column(self) -> str:
@@ -109,6 +119,11 @@ CHANNEL_SETS: Dict[str, ChannelSet] = {
         ChannelSet("gnina-element", _ELEMENT_NAMES,
                    "one channel per element up to bismuth (ElementIndexTyper), "
                    "covalent radii"),
+        ChannelSet("properties", PROPERTY_CHANNELS,
+                   "moleculekit's 8 property channels (getChannels): hydrophobic, "
+                   "aromatic, H-bond acceptor and donor, positive and negative "
+                   "ionizable, metal, occupancy; an atom in several; van der Waals radii",
+                   multi=True),
     )
 }
 
@@ -173,11 +188,17 @@ def atom_channels(atoms, name) -> Tuple[np.ndarray, np.ndarray]:
     -------
     channel : numpy.ndarray of int8
         Channel index per atom; -1 for atoms in no channel (hydrogens in the
-        14-channel sets).
+        14-channel sets).  For ``properties`` (an atom in several channels):
+        the uint8 bit mask of each atom's channels.
     radius_A : numpy.ndarray of float64
         The atom's radius in that set (Å).
     """
     chosen = channel_set(name)
+    if chosen.multi:
+        members, radius = property_channels(atoms)
+        mask = (members.astype(np.uint8) << np.arange(8, dtype=np.uint8)).sum(
+            axis=1, dtype=np.uint8)
+        return mask, radius
     elements, xyz = _elements_and_xyz(atoms)
     if chosen.name == "gnina-element":
         z = np.asarray(atomic_numbers(elements), np.int64)

@@ -214,8 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args):
     from voxelize_cy.io import atoms_from_file
 
+    typed = getattr(args, "channel_set", None) is not None  # residue names for typing
     atoms = atoms_from_file(args.structure, model=args.model, chain=args.chain,
-                            hydrogens=not args.no_hydrogens, waters=not args.no_waters)
+                            hydrogens=not args.no_hydrogens, waters=not args.no_waters,
+                            names=typed)
     # Elements as PDB writes them: upper case (mmCIF type_symbol is as written).
     atoms["element"] = atoms["element"].str.upper()
     if getattr(args, "channel_set", None) is not None:  # typed once, drawn many times

@@ -49,7 +49,8 @@ from voxelize_cy._macromol_params import (
 )
 from voxelize_cy._macromol_table import _float_columns, _frame_numbers, _rows_of, _Table
 from voxelize_cy._sources import check_rows
-from voxelize_cy.channel_sets import atom_channels
+from voxelize_cy._sources import bitmask_lists
+from voxelize_cy.channel_sets import atom_channels, channel_set
 from voxelize_cy.frames import check_frames
 
 __all__ = [
@@ -306,6 +307,12 @@ def set_atom_channels_by_set(atoms: "pl.DataFrame", name: str) -> "pl.DataFrame"
         channel, radius = atom_channels(atoms, name)
     except ValueError as err:
         raise ValidationError(str(err)) from None
+    if channel_set(name).multi:  # a bit mask per atom
+        start, flat = bitmask_lists(channel, channel_set(name).n_channels)
+        lists = pl.Series("channels", [flat[start[i]:start[i + 1]].tolist()
+                                       for i in range(len(channel))],
+                          dtype=pl.List(pl.Int64))
+        return atoms.with_columns(channels=lists, radius_A=pl.Series(radius))
     lists = pl.Series("channels", channel.astype(np.int64)).reshape((-1, 1)).cast(
         pl.List(pl.Int64))
     lists = pl.when(pl.lit(pl.Series(channel >= 0))).then(lists).otherwise(

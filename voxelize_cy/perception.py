@@ -118,11 +118,13 @@ def _angle_deg(points, center, a, b):
     return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
 
-def find_bonds(atomic_number, xyz):
+def find_bonds(atomic_number, xyz, from_file=False):
     """Bonds from distances, as OpenBabel's ``ConnectTheDots``.
 
-    Returns each atom's neighbours, ordered as OpenBabel orders them (by the
-    neighbours' z coordinate).
+    Returns each atom's neighbours, ordered as OpenBabel orders them: by the
+    neighbours' z coordinate; or, with ``from_file``, as OpenBabel reads bonds
+    that a PDB file lists in CONECT records (by atom index, none removed by the
+    valence clean-up), as moleculekit's files give them.
     """
     z_numbers = np.asarray(atomic_number)
     n = len(z_numbers)
@@ -136,6 +138,8 @@ def find_bonds(atomic_number, xyz):
     # the z order of its neighbours.
     rank = np.empty(n, np.int64)
     rank[np.argsort(xyz[:, 2], kind="stable")] = np.arange(n)
+    if from_file:
+        rank = np.arange(n)
     a = np.concatenate([i, j])
     b = np.concatenate([j, i])
     by_atom = np.lexsort((rank[b], a))
@@ -147,6 +151,8 @@ def find_bonds(atomic_number, xyz):
     _, smallest = _angle_stats(xyz, neighbors)
     degree = np.array([len(nb) for nb in neighbors])
     flagged = np.flatnonzero((degree > max_bonds) | (smallest < 45.0)).tolist()
+    if from_file:
+        flagged = []
     points = xyz.tolist() if flagged else None
     for atom in flagged:
         nbrs = neighbors[atom]
@@ -756,7 +762,7 @@ def _nitrogen_hybridization(mol, a, aromatic, hydrogens):
     return 3
 
 
-def perceive(atomic_number, xyz) -> Chemistry:
+def perceive(atomic_number, xyz, bonds_from_file=False) -> Chemistry:
     """Bonds, bond orders, hydrogens and aromaticity of a structure, as
     OpenBabel perceives them reading a PDB file and adding hydrogens.
 
@@ -764,6 +770,9 @@ def perceive(atomic_number, xyz) -> Chemistry:
     ----------
     atomic_number : (N,) int array
     xyz : (N, 3) float array, Å
+    bonds_from_file : bool
+        The bonds as OpenBabel reads them from CONECT records (see
+        ``find_bonds``) instead of finding them itself.
 
     Returns
     -------
@@ -772,7 +781,7 @@ def perceive(atomic_number, xyz) -> Chemistry:
     z = np.asarray(atomic_number, dtype=np.int64)
     xyz = np.ascontiguousarray(xyz, dtype=np.float64)
     n = len(z)
-    neighbors = find_bonds(z, xyz)
+    neighbors = find_bonds(z, xyz, from_file=bonds_from_file)
     mol = _Molecule(z, xyz, neighbors)
     atoms = list(range(n))
     bonded = [a for a in atoms if neighbors[a]]
