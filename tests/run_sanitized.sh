@@ -37,7 +37,8 @@ if [ "$#" -eq 0 ]; then
         tests/test_input_forms.py tests/test_frames.py tests/test_prepared.py \
         tests/test_gradients.py tests/test_macromol.py tests/test_cache.py \
         tests/test_layouts.py tests/test_simd.py tests/test_density.py \
-        tests/test_molgrid_reference.py -q
+        tests/test_molgrid_reference.py tests/test_gnina_types.py \
+        tests/test_property_channels.py -q
 fi
 
 cd "$work"

@@ -37,15 +37,17 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+from voxelize_cy._bond_orders import Molecule, functional_groups, kekulize, remaining_bonds
+from voxelize_cy._bond_orders import torsion_deg as _torsion_deg
 from voxelize_cy._bonds import bonded_pairs
-from voxelize_cy._elements import COVALENT_RADIUS_A, ELECTRONEGATIVITY, MAX_BONDS
+from voxelize_cy._elements import COVALENT_RADIUS_A, MAX_BONDS
+from voxelize_cy._rings import ring_bonds, smallest_rings
 
 __all__ = ["Chemistry", "perceive", "find_bonds"]
 
 _COVALENT = np.array(COVALENT_RADIUS_A)
 _MAX_BONDS = np.array(MAX_BONDS)
 _H, _C, _N, _O, _P, _S = 1, 6, 7, 8, 15, 16
-_GUANIDINE_H = ((1, 2), (2, 3))
 
 
 @dataclass
@@ -176,504 +178,6 @@ def _smallest_angle(points, atom, nbrs):
                for p in range(len(nbrs)) for q in range(p + 1, len(nbrs)))
 
 
-def _torsion_deg(p0, p1, p2, p3):
-    """Signed torsion angle p0-p1-p2-p3 in degrees (points as 3-sequences)."""
-    b0 = (p0[0] - p1[0], p0[1] - p1[1], p0[2] - p1[2])
-    b1 = (p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2])
-    b2 = (p3[0] - p2[0], p3[1] - p2[1], p3[2] - p2[2])
-    norm = math.sqrt(b1[0] * b1[0] + b1[1] * b1[1] + b1[2] * b1[2])
-    b1 = (b1[0] / norm, b1[1] / norm, b1[2] / norm)
-    d0 = b0[0] * b1[0] + b0[1] * b1[1] + b0[2] * b1[2]
-    d2 = b2[0] * b1[0] + b2[1] * b1[1] + b2[2] * b1[2]
-    v = (b0[0] - d0 * b1[0], b0[1] - d0 * b1[1], b0[2] - d0 * b1[2])
-    w = (b2[0] - d2 * b1[0], b2[1] - d2 * b1[1], b2[2] - d2 * b1[2])
-    cross = (b1[1] * v[2] - b1[2] * v[1], b1[2] * v[0] - b1[0] * v[2],
-             b1[0] * v[1] - b1[1] * v[0])
-    y = cross[0] * w[0] + cross[1] * w[1] + cross[2] * w[2]
-    x = v[0] * w[0] + v[1] * w[1] + v[2] * w[2]
-    return math.degrees(math.atan2(y, x))
-
-
-# --------------------------------------------------------------------------
-# rings
-# --------------------------------------------------------------------------
-
-_MAX_RING = 7  # larger rings matter only for ring membership (bridges)
-
-
-def _ring_bonds(neighbors, n):
-    """Bonds that lie on a cycle (every bond that is not a bridge), as a set of
-    (i, j) with i < j: leaves are peeled off, then Tarjan's bridge search runs
-    (iteratively) on what is left."""
-    degree = [len(nb) for nb in neighbors]
-    alive = [d > 0 for d in degree]
-    stack = [a for a in range(n) if degree[a] == 1]
-    while stack:
-        a = stack.pop()
-        if not alive[a]:
-            continue
-        alive[a] = False
-        for b in neighbors[a]:
-            if alive[b]:
-                degree[b] -= 1
-                if degree[b] == 1:
-                    stack.append(b)
-    core = [a for a in range(n) if alive[a]]
-    order = [-1] * n
-    low = [0] * n
-    ring = set()
-    counter = 0
-    for root in core:
-        if order[root] >= 0:
-            continue
-        order[root] = low[root] = counter
-        counter += 1
-        work = [(root, -1, iter(neighbors[root]))]
-        while work:
-            a, parent, it = work[-1]
-            advanced = False
-            for b in it:
-                if not alive[b] or b == parent:
-                    continue
-                if order[b] < 0:
-                    order[b] = low[b] = counter
-                    counter += 1
-                    work.append((b, a, iter(neighbors[b])))
-                    advanced = True
-                    break
-                low[a] = min(low[a], order[b])
-                if order[b] < order[a]:
-                    ring.add((min(a, b), max(a, b)))
-            if advanced:
-                continue
-            work.pop()
-            if parent >= 0:
-                low[parent] = min(low[parent], low[a])
-                if low[a] <= order[parent]:
-                    ring.add((min(a, parent), max(a, parent)))
-    return ring
-
-
-def _smallest_rings(neighbors, ring_bonds):
-    """Rings of up to ``_MAX_RING`` atoms of the smallest set of smallest rings
-    (each a list of atoms in ring order): for every ring bond the shortest
-    cycle through it, kept when independent of the smaller ones kept."""
-    if not ring_bonds:
-        return []
-    in_ring_bond = {}
-    for a, b in ring_bonds:
-        in_ring_bond.setdefault(a, []).append(b)
-        in_ring_bond.setdefault(b, []).append(a)
-    candidates = {}
-    for a, b in sorted(ring_bonds):
-        path = _shortest_path(in_ring_bond, a, b, _MAX_RING)
-        if path is not None:
-            candidates.setdefault(frozenset(path), path)
-    edge_index = {}
-    basis: List[int] = []
-    rings = []
-    for path in sorted(candidates.values(), key=len):
-        vector = 0
-        for k in range(len(path)):
-            e = path[k], path[(k + 1) % len(path)]
-            key = (min(e), max(e))
-            vector |= 1 << edge_index.setdefault(key, len(edge_index))
-        reduced = vector
-        for row in basis:
-            reduced = min(reduced, reduced ^ row)
-        if reduced:
-            basis.append(reduced)
-            basis.sort(reverse=True)
-            rings.append(path)
-    return rings
-
-
-def _shortest_path(graph, start, goal, max_atoms):
-    """Atoms of the shortest path start → goal (at most ``max_atoms``) that
-    does not use the bond start-goal itself."""
-    previous = {start: None}
-    frontier = [start]
-    for _ in range(max_atoms - 1):
-        nxt = []
-        for a in frontier:
-            for b in graph[a]:
-                if b in previous or (a == start and b == goal):
-                    continue
-                previous[b] = a
-                if b == goal:
-                    path = [b]
-                    while previous[path[-1]] is not None:
-                        path.append(previous[path[-1]])
-                    return path[::-1]
-                nxt.append(b)
-        frontier = nxt
-        if not frontier:
-            break
-    return None
-
-
-# --------------------------------------------------------------------------
-# bond orders
-# --------------------------------------------------------------------------
-
-class _Molecule:
-    """Mutable bond orders over the neighbour lists, with each atom's valence
-    (sum of bond orders) and count of multiple bonds kept up to date."""
-
-    def __init__(self, z, xyz, neighbors):
-        self.z, self.xyz, self.neighbors = z.tolist(), xyz, neighbors
-        self.points = xyz.tolist()
-        self.order: Dict[Tuple[int, int], int] = {}
-        self.aromatic_bonds = set()
-        self._valence = [len(nb) for nb in neighbors]
-        self._multiple = [0] * len(neighbors)
-
-    def bond_order(self, a, b):
-        return self.order.get((a, b) if a < b else (b, a), 1)
-
-    def set_order(self, a, b, order):
-        key = (a, b) if a < b else (b, a)
-        old = self.order.get(key, 1)
-        if old == order:
-            return
-        if order == 1:
-            del self.order[key]
-        else:
-            self.order[key] = order
-        change = order - old
-        multiple = (order > 1) - (old > 1)
-        for atom in (a, b):
-            self._valence[atom] += change
-            self._multiple[atom] += multiple
-
-    def valence(self, a):
-        return self._valence[a]
-
-    def has_non_single(self, a):
-        return self._multiple[a] > 0
-
-    def length(self, a, b):
-        return math.dist(self.points[a], self.points[b])
-
-    def h_count(self, a):
-        return sum(1 for b in self.neighbors[a] if self.z[b] == _H)
-
-
-def _functional_groups(mol, hyb, in_ring, atoms):
-    """Bond orders of groups with a fixed pattern (OpenBabel's bond typer):
-    the first matching terminal oxygen, nitrogen or sulfur, in neighbour order,
-    takes the double bond."""
-    z, nbrs = mol.z, mol.neighbors
-
-    def degree(a):
-        return len(nbrs[a])
-
-    def terminal(a, element):
-        return z[a] == element and degree(a) == 1
-
-    for a in atoms:  # nitro: one N=O
-        if z[a] == _N and degree(a) == 3 and hyb[a] == 2:
-            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
-            if len(oxygens) >= 2:
-                mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # sulfones, sulfates, sulfoxides
-        if z[a] != _S:
-            continue
-        oxygens = [b for b in nbrs[a] if terminal(b, _O)]
-        if degree(a) == 4 and len(oxygens) >= 2:
-            for b in oxygens[:2]:
-                mol.set_order(a, b, 2)
-        elif degree(a) == 3 and len(oxygens) == 3:
-            for b in oxygens[:3]:
-                mol.set_order(a, b, 2)
-        elif degree(a) in (2, 3) and oxygens:
-            mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # phosphates and phosphonates: one P=O
-        if z[a] == _P and degree(a) == 4:
-            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
-            if oxygens:
-                mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # carboxylates, esters, amides, thio-acids: C=O (or C=S)
-        if z[a] != _C or degree(a) != 3 or hyb[a] != 2:
-            continue
-        for b in nbrs[a]:
-            if terminal(b, _O):
-                partner = [c for c in nbrs[a] if c != b and z[c] in (_O, _N, _S)]
-                if partner:
-                    mol.set_order(a, b, 2)
-                    for c in partner:
-                        if z[c] == _O:
-                            mol.set_order(a, c, 1)
-                            break
-                break
-        else:
-            sulfurs = [b for b in nbrs[a] if terminal(b, _S)]
-            if sulfurs and any(z[c] in (_S, _N) for c in nbrs[a] if c != sulfurs[0]):
-                mol.set_order(a, sulfurs[0], 2)
-    # ring amidines and imidates, N(ring)=C(-N or -O): matched first, then set
-    for other in (_O, _N):
-        matches, seen = [], set()
-        for a in atoms:
-            if z[a] != _N or not in_ring[a] or mol.valence(a) != 2:
-                continue
-            for c in nbrs[a]:
-                if z[c] != _C or hyb[c] != 2 or mol.valence(c) != 3:
-                    continue
-                for d in nbrs[c]:
-                    if d != a and z[d] == other and mol.valence(d) == 2:
-                        key = frozenset((a, c, d))
-                        if key not in seen:
-                            seen.add(key)
-                            matches.append((a, c, d))
-        for a, c, d in matches:
-            mol.set_order(a, c, 2)
-            mol.set_order(c, d, 1)
-    for a in atoms:  # azides: N=N=N
-        if z[a] == _N and degree(a) == 2:
-            for c in nbrs[a]:
-                if z[c] == _N and degree(c) == 2 and hyb[c] == 1:
-                    ends = [d for d in nbrs[c] if d != a and terminal(d, _N)]
-                    if ends:
-                        mol.set_order(a, c, 2)
-                        mol.set_order(c, ends[0], 2)
-    for a in atoms:  # amidines and guanidines outside rings
-        if z[a] != _C or degree(a) != 3 or hyb[a] != 2 or in_ring[a]:
-            continue
-        nitrogens = [b for b in nbrs[a] if z[b] == _N and not in_ring[b]]
-        if len(nitrogens) == 3:
-            middle = [b for b in nitrogens if degree(b) == 2]
-            ends = [b for b in nitrogens if degree(b) == 1]
-            if len(middle) == 1 and len(ends) == 2:
-                mol.set_order(a, middle[0], 2)
-                for b in ends:
-                    mol.set_order(a, b, 1)
-        # C(=N)(N)*: the first nitrogen with no, one or two hydrogens as listed
-        for hydrogens, heavy_degree in _GUANIDINE_H:
-            for b in nitrogens:
-                if degree(b) == heavy_degree and mol.h_count(b) == hydrogens:
-                    others = [c for c in nbrs[a] if c != b and z[c] == _N and not in_ring[c]]
-                    if others:
-                        mol.set_order(a, b, 2)
-                        mol.set_order(a, others[0], 1)
-                    break
-
-
-def _needs_double_bond(mol, a, aromatic_atoms):
-    if a not in aromatic_atoms:
-        return False
-    z = mol.z[a]
-    degree = len(mol.neighbors[a])
-    for b in mol.neighbors[a]:
-        key = (a, b) if a < b else (b, a)
-        if key in mol.aromatic_bonds:
-            continue
-        order = mol.bond_order(a, b)
-        if order == 2:
-            return (z == _N and degree == 3) or (z == _S and degree == 4)
-        if order > 2:
-            return False
-    if z in (5, 7, 15, 33, 51, 83) and (degree == 3 or degree > 4):
-        return False
-    if z in (8, 16, 34, 52) and (degree == 2 or degree == 4 or degree > 5):
-        return False
-    return True
-
-
-def _kekulize(mol, aromatic_atoms):
-    """Alternating double bonds over the aromatic bonds: OpenBabel's greedy
-    matching, then augmenting paths; a system that cannot be completed keeps
-    the double bonds found."""
-    nbrs = mol.neighbors
-
-    def aromatic(a, b):
-        return ((a, b) if a < b else (b, a)) in mol.aromatic_bonds
-
-    needs = {a for a in sorted(aromatic_atoms) if _needs_double_bond(mol, a, aromatic_atoms)}
-    system = set(needs)
-    degree = {a: sum(1 for b in nbrs[a] if aromatic(a, b) and b in needs) for a in needs}
-    doubles = set()
-    ones = [a for a in sorted(needs) if degree[a] == 1]
-
-    def pair(a, b):
-        doubles.add((a, b) if a < b else (b, a))
-        needs.discard(a)
-        needs.discard(b)
-
-    while True:
-        while ones:
-            a = ones.pop()
-            if a not in needs:
-                continue
-            for b in nbrs[a]:
-                if not aromatic(a, b) or b not in needs:
-                    continue
-                pair(a, b)
-                for c in nbrs[b]:
-                    if c != a and aromatic(b, c) and c in needs:
-                        degree[c] -= 1
-                        if degree[c] == 1:
-                            ones.append(c)
-                break
-        if not needs:
-            break
-        change = False
-        for wanted in (2, 3):
-            for a in sorted(degree):
-                if change:
-                    break
-                if a not in needs or (degree[a] != 2 if wanted == 2 else degree[a] <= 2):
-                    continue
-                for b in nbrs[a]:
-                    if not aromatic(a, b) or b not in needs:
-                        continue
-                    pair(a, b)
-                    for ref, other in ((a, b), (b, a)):
-                        for c in nbrs[ref]:
-                            if c != other and aromatic(ref, c) and c in needs:
-                                degree[c] -= 1
-                                if degree[c] == 1:
-                                    ones.append(c)
-                                    change = True
-                    break
-            if change:
-                break
-        if not change:
-            break
-    if needs:
-        _augment(mol, needs, system, doubles, aromatic)
-    for a, b in doubles:
-        mol.set_order(a, b, 2)
-
-
-def _augment(mol, needs, system, doubles, aromatic):
-    """Pair the atoms still needing a double bond along alternating paths."""
-    nbrs = mol.neighbors
-
-    def find_path(a, want_double, visited, path):
-        if a in needs:
-            return True
-        visited.add(a)
-        for b in nbrs[a]:
-            if not aromatic(a, b) or b not in system:
-                continue
-            key = (a, b) if a < b else (b, a)
-            if (key in doubles) == want_double and b not in visited:
-                if find_path(b, not want_double, visited, path):
-                    path.append(b)
-                    return True
-        visited.discard(a)
-        return False
-
-    count = len(needs)
-    handled = 0
-    for a in sorted(needs):
-        if a not in needs:
-            continue
-        handled += 1
-        if handled == count:
-            return
-        needs.discard(a)
-        path: List[int] = []
-        if not find_path(a, False, set(), path):
-            needs.add(a)
-            continue
-        handled += 1
-        path.append(a)
-        needs.discard(path[0])
-        for k in range(len(path) - 1):
-            key = (min(path[k], path[k + 1]), max(path[k], path[k + 1]))
-            if k % 2 == 0:
-                doubles.add(key)
-            else:
-                doubles.discard(key)
-
-
-def _double_bond_geometry(mol, hyb, a, b):
-    """False when the substituents of a-b are twisted (15° < torsion < 160°)."""
-    nbrs = mol.neighbors
-    if hyb[a] == 1 or len(nbrs[a]) > 3 or hyb[b] == 1 or len(nbrs[b]) > 3:
-        return True
-    xyz = mol.points
-    for p in nbrs[a]:
-        if p == b:
-            continue
-        for q in nbrs[b]:
-            if q == a:
-                continue
-            torsion = abs(_torsion_deg(xyz[p], xyz[a], xyz[b], xyz[q]))
-            if 15.0 < torsion < 160.0:
-                return False
-    return True
-
-
-def _corrected_radius(z, hyb):
-    radius = _COVALENT[z]
-    return radius * 0.95 if hyb == 2 else radius * 0.90 if hyb == 1 else radius
-
-
-def _remaining_bonds(mol, hyb, in_ring, atoms):
-    """OpenBabel's last pass: atoms in order of electronegativity (then of their
-    shortest bond) take a triple or double bond to a suitable neighbour."""
-    z, nbrs = mol.z, mol.neighbors
-    # Only sp, sp2 and terminal atoms can take a multiple bond here.
-    atoms = [a for a in atoms if hyb[a] in (1, 2) or len(nbrs[a]) == 1]
-    keys = []
-    for a in atoms:
-        heavy = [mol.length(a, b) for b in nbrs[a] if z[b] != _H]
-        keys.append(ELECTRONEGATIVITY[z[a]] * 1e6 + (min(heavy) if heavy else 1e5))
-    for a in [atoms[k] for k in np.argsort(keys, kind="stable")]:
-        za, degree = z[a], len(nbrs[a])
-        max_a = MAX_BONDS[za]
-        if (hyb[a] == 1 or degree == 1) and mol.valence(a) + 2 <= max_a:
-            if mol.has_non_single(a) or (za == _N and mol.valence(a) + 2 > 3):
-                continue
-            best, best_en, shortest = None, 0.0, 5000.0
-            for b in nbrs[a]:
-                en = ELECTRONEGATIVITY[z[b]]
-                if not ((hyb[b] == 1 or len(nbrs[b]) == 1)
-                        and mol.valence(b) + 2 <= MAX_BONDS[z[b]]
-                        and (en > best_en or (abs(en - best_en) < 1e-6
-                                              and mol.length(a, b) < shortest))):
-                    continue
-                if mol.has_non_single(b) or (z[b] == _N and mol.valence(b) + 2 > 3):
-                    continue
-                length = mol.length(a, b)
-                if degree == 1 or len(nbrs[b]) == 1:
-                    if length > 0.9 * (_corrected_radius(za, hyb[a])
-                                       + _corrected_radius(z[b], hyb[b])):
-                        continue
-                best, best_en, shortest = b, en, length
-            if best is not None:
-                mol.set_order(a, best, 3)
-        elif (hyb[a] == 2 or degree == 1) and mol.valence(a) + 1 <= max_a:
-            if mol.has_non_single(a) or (za == _N and mol.valence(a) + 1 > 3):
-                continue
-            if in_ring[a] and za == _S:
-                continue
-            best, best_en, shortest = None, 0.0, 5000.0
-            for b in nbrs[a]:
-                en = ELECTRONEGATIVITY[z[b]]
-                if not ((hyb[b] == 2 or len(nbrs[b]) == 1)
-                        and mol.valence(b) + 1 <= MAX_BONDS[z[b]]
-                        and (en > best_en or abs(en - best_en) < 1e-6)
-                        and _double_bond_geometry(mol, hyb, a, b)):
-                    continue
-                if mol.has_non_single(b) or (z[b] == _N and mol.valence(b) + 1 > 3):
-                    continue
-                if in_ring[b] and z[b] == _S:
-                    continue
-                length = mol.length(a, b)
-                if degree == 1 or len(nbrs[b]) == 1:
-                    if length > 0.93 * (_corrected_radius(za, hyb[a])
-                                        + _corrected_radius(z[b], hyb[b])):
-                        continue
-                difference = shortest - length
-                if difference > 0.1 or (difference > -0.01 and (
-                        not in_ring[a] or best is None or not in_ring[best] or in_ring[b])):
-                    best, best_en, shortest = b, en, length
-            if best is not None:
-                mol.set_order(a, best, 2)
-
 
 # --------------------------------------------------------------------------
 # hydrogens, aromaticity, nitrogen hybridisation
@@ -782,7 +286,7 @@ def perceive(atomic_number, xyz, bonds_from_file=False) -> Chemistry:
     xyz = np.ascontiguousarray(xyz, dtype=np.float64)
     n = len(z)
     neighbors = find_bonds(z, xyz, from_file=bonds_from_file)
-    mol = _Molecule(z, xyz, neighbors)
+    mol = Molecule(z, xyz, neighbors)
     atoms = list(range(n))
     bonded = [a for a in atoms if neighbors[a]]
 
@@ -793,11 +297,11 @@ def perceive(atomic_number, xyz, bonds_from_file=False) -> Chemistry:
             hyb[a] = 2
     hyb = hyb.tolist()
 
-    ring_bonds = _ring_bonds(neighbors, n)
+    ring_bonds_ = ring_bonds(neighbors, n)
     in_ring = np.zeros(n, bool)
-    for a, b in ring_bonds:
+    for a, b in ring_bonds_:
         in_ring[a] = in_ring[b] = True
-    rings = _smallest_rings(neighbors, ring_bonds)
+    rings = smallest_rings(neighbors, ring_bonds_)
     for ring in rings:
         if len(ring) in (5, 6):
             size = len(ring)
@@ -809,7 +313,7 @@ def perceive(atomic_number, xyz, bonds_from_file=False) -> Chemistry:
                     if len(neighbors[a]) == 2 or (size == 6 and len(neighbors[a]) == 3):
                         hyb[a] = 2
 
-    _functional_groups(mol, hyb, in_ring, bonded)
+    functional_groups(mol, hyb, in_ring, bonded)
 
     aromatic_atoms = set()
     for ring in rings:
@@ -820,10 +324,10 @@ def perceive(atomic_number, xyz, bonds_from_file=False) -> Chemistry:
                 mol.aromatic_bonds.add((a, b) if a < b else (b, a))
             aromatic_atoms.update(ring)
     if aromatic_atoms:
-        _kekulize(mol, aromatic_atoms)
+        kekulize(mol, aromatic_atoms)
     mol.aromatic_bonds.clear()
 
-    _remaining_bonds(mol, hyb, in_ring, bonded)
+    remaining_bonds(mol, hyb, in_ring, bonded)
 
     hydrogens = _implicit_hydrogens(z, np.array(mol._valence))
     aromatic = _aromatic_atoms(mol, rings, hydrogens)

@@ -223,10 +223,10 @@ def _residue_keys(atoms, n) -> np.ndarray:
 
 
 def _ring_atoms(chem: Chemistry) -> np.ndarray:
-    from voxelize_cy.perception import _ring_bonds
+    from voxelize_cy._rings import ring_bonds
 
     in_ring = np.zeros(len(chem.atomic_number), bool)
-    for a, b in _ring_bonds(chem.neighbors, len(chem.atomic_number)):
+    for a, b in ring_bonds(chem.neighbors, len(chem.atomic_number)):
         in_ring[a] = in_ring[b] = True
     return in_ring
 
