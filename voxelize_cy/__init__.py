@@ -68,6 +68,7 @@ from voxelize_cy._checks import ChannelPatternError  # noqa: E402
 from voxelize_cy.channel_sets import CHANNEL_SETS, add_channels, atom_channels  # noqa: E402
 from voxelize_cy.example import example_atoms  # noqa: E402
 from voxelize_cy.io import atoms_from_file, write_b_factors  # noqa: E402
+from voxelize_cy.shards import StructureCache, convert_to_shards  # noqa: E402
 
 __all__ = [
     "Atom",
@@ -78,12 +79,14 @@ __all__ = [
     "Image",
     "ImageParams",
     "PreparedAtoms",
+    "StructureCache",
     "Sphere",
     "add_channels",
     "atom_channels",
     "atom_gradients",
     "atoms_from_file",
     "build_info",
+    "convert_to_shards",
     "example_atoms",
     "image_from_atoms",
     "images_from_atoms",

@@ -207,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
                          default="uncompressed",
                          help="uncompressed (default) reads fastest; lz4/zstd are 2-4x "
                               "smaller")
+    convert.add_argument("--shard-size", type=_positive_int, default=None, metavar="N",
+                         help="write a sharded cache instead: about N structures per "
+                              "Arrow file plus DIR/index.arrow (voxelize_cy.StructureCache); "
+                              "re-running adds what is new or changed")
+    convert.add_argument("--dask", default=None, metavar="SCHEDULER_ADDRESS",
+                         help="parse on a Dask cluster (with --shard-size; needs the "
+                              "dask extra)")
     _add_structure_options(convert)
     return parser
 
@@ -398,8 +405,34 @@ def cmd_convert(args) -> int:
 
     options = dict(model=args.model, chain=args.chain, hydrogens=not args.no_hydrogens,
                    waters=not args.no_waters)
-    convert_structures(args.structures, args.output_dir, jobs=args.jobs, force=args.force,
-                       compression=args.compression, on_result=on_result, **options)
+    if args.dask and args.shard_size is None:
+        raise CommandError("--dask converts into a sharded cache: give --shard-size too")
+    if args.shard_size is not None:
+        from voxelize_cy.shards import convert_to_shards
+
+        if args.compression != "uncompressed":
+            raise CommandError("shards are uncompressed (memory-mapped without a copy); "
+                               "drop --compression")
+        client = executor = None
+        if args.dask:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise CommandError("--dask needs dask.distributed: pip install "
+                                   "'voxelize_cy[dask]'") from None
+            client = Client(args.dask)
+            executor = client.get_executor()
+        try:
+            convert_to_shards(args.structures, args.output_dir, shard_size=args.shard_size,
+                              executor=executor, jobs=args.jobs, force=args.force,
+                              on_result=on_result, **options)
+        finally:
+            if client is not None:
+                client.close()
+    else:
+        convert_structures(args.structures, args.output_dir, jobs=args.jobs,
+                           force=args.force, compression=args.compression,
+                           on_result=on_result, **options)
     bar.close()
     skipped = done - failed - written
     print(f"{written} written, {skipped} up to date, {failed} failed -> {args.output_dir}")

@@ -1,0 +1,123 @@
+"""The sharded structure cache: convert_to_shards and StructureCache."""
+
+import os
+import pickle
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import voxelize_cy as vc
+from conftest import DATA
+from voxelize_cy import shards
+from voxelize_cy.cli import main
+
+pytest.importorskip("pyarrow")
+SOURCES = sorted(str(p) for p in (DATA / "structures").glob("*.cif.gz"))
+
+
+def files_of(folder):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+def test_tables_equal_atoms_from_file(tmp_path):
+    results = vc.convert_to_shards(SOURCES, tmp_path, shard_size=4, jobs=1)
+    assert [r.status for r in results] == ["written"] * 6
+    assert sorted(os.listdir(tmp_path)) == ["index.arrow", "shard-00000.arrow",
+                                            "shard-00001.arrow"]
+    cache = vc.StructureCache(tmp_path)
+    assert len(cache) == 6 and cache.ids == ["171l", "1aa5", "1qjg", "2ypi", "3v4i", "4rek"]
+    assert "1qjg" in cache and "9xyz" not in cache and list(cache) == cache.ids
+    for source in SOURCES:
+        name = Path(source).name.split(".")[0]
+        pd.testing.assert_frame_equal(cache[name], vc.atoms_from_file(source))
+    with pytest.raises(KeyError, match="no structure '9xyz'"):
+        cache["9xyz"]
+    again = pickle.loads(pickle.dumps(cache))  # a worker reopens the folder
+    pd.testing.assert_frame_equal(again["2ypi"], cache["2ypi"])
+    assert "StructureCache" in repr(cache) and "6 structures" in repr(cache)
+
+
+def test_rerun_adds_only_what_is_new_or_changed(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for source in SOURCES[:4]:
+        shutil.copy(source, inputs)
+    out = tmp_path / "cache"
+    first = vc.convert_to_shards(sorted(map(str, inputs.iterdir())), out, shard_size=3,
+                                 jobs=1)
+    assert [r.status for r in first] == ["written"] * 4
+    before = files_of(out)
+    for source in SOURCES[4:]:  # the input set grows
+        shutil.copy(source, inputs)
+    changed = inputs / "1qjg.cif.gz"  # and one file changes
+    changed.write_bytes((DATA / "structures" / "2ypi.cif.gz").read_bytes())
+    second = vc.convert_to_shards(sorted(map(str, inputs.iterdir())), out, shard_size=3,
+                                  jobs=1)
+    assert [r.status for r in second] == ["skipped", "skipped", "written", "skipped",
+                                          "written", "written"]
+    after = files_of(out)
+    for name in ("shard-00000.arrow", "shard-00001.arrow"):
+        assert after[name] == before[name]  # old shards untouched
+    cache = vc.StructureCache(out)
+    assert len(cache) == 6
+    pd.testing.assert_frame_equal(cache["1qjg"], vc.atoms_from_file(changed))
+    pd.testing.assert_frame_equal(cache["171l"], vc.atoms_from_file(SOURCES[0]))
+
+
+def test_an_interrupted_run_leaves_whole_shards(tmp_path, monkeypatch):
+    real = shards._write_index
+    calls = []
+
+    def crash_after_first(out_dir, index):
+        calls.append(len(index["id"]))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed while writing the second index
+        real(out_dir, index)
+
+    monkeypatch.setattr(shards, "_write_index", crash_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        vc.convert_to_shards(SOURCES, tmp_path, shard_size=2, jobs=1)
+    monkeypatch.setattr(shards, "_write_index", real)
+    cache = vc.StructureCache(tmp_path)  # the index of the first shard: whole, readable
+    assert cache.ids == ["171l", "1aa5"]
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]
+    resumed = vc.convert_to_shards(SOURCES, tmp_path, shard_size=2, jobs=1)
+    assert [r.status for r in resumed].count("skipped") == 2
+    assert len(vc.StructureCache(tmp_path)) == 6
+
+
+def test_bad_files_are_reported_and_the_rest_converted(tmp_path, capsys):
+    bad = tmp_path / "broken.cif"
+    bad.write_text("data_x\nloop_\n_atom_site.id\n")
+    out = tmp_path / "cache"
+    status = main(["convert", SOURCES[0], str(bad), SOURCES[3], "-o", str(out),
+                   "--shard-size", "5", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "broken.cif" in err
+    assert vc.StructureCache(out).ids == ["171l", "2ypi"]
+    with pytest.raises(ValueError, match="shard_size"):
+        vc.convert_to_shards(SOURCES, out, shard_size=0)
+
+
+def test_executors_give_the_same_cache(tmp_path):
+    """Shards and index are the same bytes whichever executor parsed the files:
+    this process, threads, a process pool, a Dask LocalCluster of two worker
+    processes."""
+    vc.convert_to_shards(SOURCES, tmp_path / "serial", shard_size=4, jobs=1)
+    expected = files_of(tmp_path / "serial")
+    with ThreadPoolExecutor(2) as pool:
+        vc.convert_to_shards(SOURCES, tmp_path / "threads", shard_size=4, executor=pool)
+    vc.convert_to_shards(SOURCES, tmp_path / "processes", shard_size=4, jobs=2)
+    assert files_of(tmp_path / "threads") == expected
+    assert files_of(tmp_path / "processes") == expected
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        vc.convert_to_shards(SOURCES, tmp_path / "dask", shard_size=4,
+                             executor=client.get_executor())
+    assert files_of(tmp_path / "dask") == expected
