@@ -95,11 +95,19 @@ def write_cache(atoms: pd.DataFrame, path: Union[str, os.PathLike], *,
     if metadata:
         table = table.replace_schema_metadata({str(k): str(v) for k, v in metadata.items()})
     path = Path(path)
+    write_atomically(path, lambda temporary: pa.feather.write_feather(
+        table, temporary, compression=compression))
+    return path
+
+
+def write_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(temporary)`` on a temporary file beside ``path``, then rename
+    it into place: a reader sees the old file or the whole new one, never half."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
                                          dir=path.parent)
     os.close(handle)
     try:
-        pa.feather.write_feather(table, temporary, compression=compression)
+        write(temporary)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -107,7 +115,6 @@ def write_cache(atoms: pd.DataFrame, path: Union[str, os.PathLike], *,
         except OSError:
             pass
         raise
-    return path
 
 
 @functools.lru_cache(maxsize=None)

@@ -22,7 +22,6 @@ Needs pyarrow (the ``cache`` extra).
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
@@ -31,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 from voxelize_cy.cache import (
-    CACHE_COLUMNS,
     ConvertResult,
     _pyarrow,
     _worker_context,
     cache_name,
     table_to_frame,
+    write_atomically,
 )
 
 __all__ = ["StructureCache", "convert_to_shards", "INDEX_NAME"]
@@ -86,21 +85,6 @@ def _read_index(path: Path) -> Dict[str, np.ndarray]:
             for name in _INDEX_COLUMNS}
 
 
-def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
 def _write_index(out_dir: Path, index: Dict[str, list]) -> None:
     pa = _pyarrow()
     table = pa.table({
@@ -116,7 +100,7 @@ def _write_index(out_dir: Path, index: Dict[str, list]) -> None:
         with pa.OSFile(temporary, "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
             w.write_table(table)
 
-    _write_atomically(out_dir / INDEX_NAME, write)
+    write_atomically(out_dir / INDEX_NAME, write)
 
 
 def _shard_path(out_dir: Path, shard: int) -> Path:
@@ -213,7 +197,7 @@ def convert_to_shards(
                 for batch in batches:
                     writer.write_batch(batch)
 
-        _write_atomically(_shard_path(out_dir, next_shard), write)
+        write_atomically(_shard_path(out_dir, next_shard), write)
         for b, (i, source, _, size, mtime) in enumerate(pending):
             name = structure_id(source)
             values = (name, next_shard, b, batches[b].num_rows, size, mtime)
@@ -350,7 +334,3 @@ class StructureCache:
 
     def __repr__(self) -> str:
         return f"StructureCache({str(self.path)!r}: {len(self)} structures)"
-
-
-#: The columns every shard holds (those of a single-file cache).
-SHARD_COLUMNS = CACHE_COLUMNS
