@@ -6,6 +6,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,3 +122,31 @@ def test_executors_give_the_same_cache(tmp_path):
         vc.convert_to_shards(SOURCES, tmp_path / "dask", shard_size=4,
                              executor=client.get_executor())
     assert files_of(tmp_path / "dask") == expected
+
+
+def test_structure_views_are_reproducible_items(tmp_path):
+    """An item depends on (seed, epoch, index) only and equals images_from_atoms
+    on the cached table with its frames."""
+    from voxelize_cy.data import StructureViews
+
+    vc.convert_to_shards(SOURCES, tmp_path, shard_size=4, jobs=1)
+    options = dict(length_voxels=10, resolution_A=1.0, channels=["C", "N", "O", ".*"],
+                   radii_A=1.2, views=3, seed=5)
+    first, again = StructureViews(tmp_path, **options), StructureViews(tmp_path, **options)
+    assert len(first) == 6 and "6 structures" in repr(first)
+    item = first[2]
+    assert item["id"] == "1qjg" and item["image"].shape == (3, 4, 10, 10, 10)
+    np.testing.assert_array_equal(item["image"], again[2]["image"])
+    expected = vc.images_from_atoms(vc.StructureCache(tmp_path)["1qjg"], first.params,
+                                    frames=item["frames"], dtype=np.float32)
+    np.testing.assert_array_equal(item["image"], expected)
+    again.set_epoch(1)
+    assert not np.array_equal(again[2]["frames"], item["frames"])
+    np.testing.assert_array_equal(first[-4]["image"], item["image"])
+    with pytest.raises(IndexError):
+        first[6]
+    with pytest.raises(ValueError, match="views"):
+        StructureViews(tmp_path, **{**options, "views": 0})
+    typed = StructureViews(tmp_path, length_voxels=8, resolution_A=1.0,
+                           channels="gnina-receptor", views=1)
+    assert typed[1]["image"].shape == (1, 14, 8, 8, 8)

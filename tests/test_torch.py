@@ -96,3 +96,45 @@ def test_channel_set_layer_gradcheck():
             lambda c: voxelize(c, typed, params, fill=fill), (coords,), eps=1e-6, atol=1e-6)
     layer = Voxelizer(params, fill="gaussian")
     assert "14 channels" in repr(layer)
+
+
+def test_dataset_under_distributed_sampler_and_workers(tmp_path):
+    """StructureViews with DistributedSampler (2 ranks) and DataLoader worker
+    processes: every structure once per epoch, and the same items whatever the
+    number of workers; another epoch draws other views."""
+    from torch.utils.data import DataLoader
+    from torch.utils.data.distributed import DistributedSampler
+
+    from conftest import DATA
+    from voxelize_cy.data import StructureViews
+
+    sources = sorted(str(p) for p in (DATA / "structures").glob("*.cif.gz"))
+    vc.convert_to_shards(sources, tmp_path, shard_size=4, jobs=1)
+
+    def epoch_items(workers, epoch):
+        seen = {}
+        for rank in (0, 1):
+            dataset = StructureViews(tmp_path, length_voxels=8, resolution_A=1.5,
+                                     channels=["C", "N", "O", ".*"], radii_A=1.0,
+                                     views=2, seed=7)
+            sampler = DistributedSampler(dataset, num_replicas=2, rank=rank, shuffle=True,
+                                         seed=3)
+            sampler.set_epoch(epoch)
+            dataset.set_epoch(epoch)
+            loader = DataLoader(dataset, batch_size=2, sampler=sampler, num_workers=workers,
+                                multiprocessing_context="spawn" if workers else None)
+            for batch in loader:
+                for k, name in enumerate(batch["id"]):
+                    assert name not in seen, f"{name} twice in epoch {epoch}"
+                    seen[name] = batch["image"][k].numpy()
+        return seen
+
+    serial = epoch_items(0, 0)
+    assert sorted(serial) == ["171l", "1aa5", "1qjg", "2ypi", "3v4i", "4rek"]
+    assert all(image.shape == (2, 4, 8, 8, 8) and image.dtype == np.float32
+               for image in serial.values())
+    workers = epoch_items(2, 0)
+    for name, image in serial.items():
+        np.testing.assert_array_equal(workers[name], image)
+    later = epoch_items(0, 1)
+    assert any(not np.array_equal(later[name], serial[name]) for name in serial)

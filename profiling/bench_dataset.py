@@ -1,0 +1,92 @@
+"""Items per second per core of ``voxelize_cy.data.StructureViews`` from a sharded
+cache, next to the same dataset reading one ``.feather`` file per structure.
+
+The six test structures under 600 names (as in bench_shards.py), converted once
+both ways; each dataset makes items of 4 views of 24^3 at 1 A (C, N, O, other,
+radius 1.5 A, float32) in this one process, one thread (``num_workers=0``:
+per core); the two take turns in blocks of 50 items, 6 rounds, median.
+
+Usage::
+
+    python profiling/bench_dataset.py          # writes results/bench_dataset.txt
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _workloads import STRUCTURES, cpu_model
+
+import voxelize_cy as vc
+from voxelize_cy.cache import cache_name, convert_structures, read_cache
+from voxelize_cy.data import StructureViews
+
+HERE = Path(__file__).resolve().parent
+N_STRUCTURES, BLOCK, ROUNDS = 600, 50, 6
+OPTIONS = dict(length_voxels=24, resolution_A=1.0, channels=["C", "N", "O", ".*"],
+               radii_A=1.5, views=4, seed=0)
+
+
+class _FileCache:
+    """The per-file cache behind the same dataset: ``[id]`` reads ``id.feather``."""
+
+    def __init__(self, folder, ids):
+        self.folder, self._ids = Path(folder), ids
+
+    @property
+    def ids(self):
+        return list(self._ids)
+
+    def __getitem__(self, name):
+        return read_cache(self.folder / f"{name}.feather")
+
+
+def main():
+    sources6 = sorted(STRUCTURES.glob("*.cif.gz"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "in").mkdir()
+        names = []
+        for k in range(N_STRUCTURES):
+            link = tmp / "in" / f"s{k:04d}_{sources6[k % 6].name}"
+            os.symlink(sources6[k % 6], link)
+            names.append(str(link))
+        vc.convert_to_shards(names, tmp / "shards", shard_size=200, jobs=2)
+        convert_structures(names, tmp / "files", jobs=2)
+        sharded = StructureViews(tmp / "shards", **OPTIONS)
+        per_file = StructureViews(tmp / "shards", **OPTIONS)
+        per_file.cache = _FileCache(tmp / "files", [cache_name(n)[:-8] for n in names])
+        assert per_file.ids == sharded.ids
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        rates = {"sharded": [], "per-file": []}
+        for r in range(ROUNDS):
+            order = [("sharded", sharded), ("per-file", per_file)]
+            for label, dataset in (order if r % 2 == 0 else order[::-1]):
+                start = time.perf_counter()
+                for i in range(r * BLOCK, (r + 1) * BLOCK):
+                    dataset[i % len(dataset)]
+                rates[label].append(BLOCK / (time.perf_counter() - start))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    lines = ["$ python profiling/bench_dataset.py",
+             f"CPU: {cpu_model()}; Python {platform.python_version()}; voxelize_cy "
+             f"{vc.__version__}; {N_STRUCTURES} structures; items of 4 views of 24^3 at 1 A, "
+             f"4 channels, float32; one process, one thread, one core",
+             "",
+             f"sharded cache (StructureCache): {med['sharded']:.1f} items/s per core",
+             f"per-file cache (read_cache of <id>.feather): {med['per-file']:.1f} items/s "
+             f"per core",
+             f"(medians over {ROUNDS} blocks of {BLOCK} items, taking turns)"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (HERE / "results" / "bench_dataset.txt").write_text(text)
+    (HERE / "results" / "bench_dataset.json").write_text(json.dumps(med, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
