@@ -36,6 +36,17 @@ def test_tables_equal_atoms_from_file(tmp_path):
         pd.testing.assert_frame_equal(cache[name], vc.atoms_from_file(source))
     with pytest.raises(KeyError, match="no structure '9xyz'"):
         cache["9xyz"]
+    import pyarrow as pa
+
+    with pa.memory_map(str(tmp_path / "index.arrow")) as source:
+        index = pa.ipc.open_file(source).read_all().to_pydict()
+    assert list(index) == ["id", "shard", "batch", "first_row", "rows", "source_size",
+                           "source_mtime_ns"]
+    for k, name in enumerate(index["id"]):  # rows of a shard, one structure after another
+        earlier = [index["rows"][j] for j in range(k) if index["shard"][j] == index["shard"][k]]
+        assert index["first_row"][k] == sum(earlier)
+        assert index["rows"][k] == len(cache[name])
+        assert index["source_size"][k] == os.stat(SOURCES[k]).st_size
     again = pickle.loads(pickle.dumps(cache))  # a worker reopens the folder
     pd.testing.assert_frame_equal(again["2ypi"], cache["2ypi"])
     assert "StructureCache" in repr(cache) and "6 structures" in repr(cache)
@@ -150,3 +161,17 @@ def test_structure_views_are_reproducible_items(tmp_path):
     typed = StructureViews(tmp_path, length_voxels=8, resolution_A=1.0,
                            channels="gnina-receptor", views=1)
     assert typed[1]["image"].shape == (1, 14, 8, 8, 8)
+
+
+def test_ray_executor_gives_the_same_cache(tmp_path):
+    """Ray's tasks through RayExecutor: the same bytes as this process's."""
+    ray = pytest.importorskip("ray", reason="ray is not installed (extra 'ray'); the "
+                                            "Ray path is not tested here")
+    vc.convert_to_shards(SOURCES, tmp_path / "serial", shard_size=4, jobs=1)
+    try:
+        executor = shards.RayExecutor(num_cpus=2, include_dashboard=False,
+                                      log_to_driver=False)
+        vc.convert_to_shards(SOURCES, tmp_path / "ray", shard_size=4, executor=executor)
+    finally:
+        ray.shutdown()
+    assert files_of(tmp_path / "ray") == files_of(tmp_path / "serial")

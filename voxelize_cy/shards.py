@@ -5,7 +5,7 @@ network filesystems and object stores where training data lives.  A sharded
 cache keeps about ``shard_size`` structures per file (``shard-00000.arrow``, one
 record batch per structure, uncompressed so that a memory map serves it
 without a copy) and an index (``index.arrow``: structure id, shard, batch, row
-count, and the source file's size and modification time).
+count, first row in its shard, and the source file's size and modification time).
 
 ``StructureCache(DIR)`` opens the index only; a lookup maps that structure's
 batch from its shard (shards are memory-mapped when first used) and returns the
@@ -38,10 +38,11 @@ from voxelize_cy.cache import (
     write_atomically,
 )
 
-__all__ = ["StructureCache", "convert_to_shards", "INDEX_NAME"]
+__all__ = ["StructureCache", "convert_to_shards", "RayExecutor", "INDEX_NAME"]
 
 INDEX_NAME = "index.arrow"
-_INDEX_COLUMNS = ("id", "shard", "batch", "rows", "source_size", "source_mtime_ns")
+_INDEX_COLUMNS = ("id", "shard", "batch", "first_row", "rows", "source_size",
+                  "source_mtime_ns")
 
 
 def structure_id(path: Union[str, os.PathLike]) -> str:
@@ -91,6 +92,7 @@ def _write_index(out_dir: Path, index: Dict[str, list]) -> None:
         "id": pa.array(index["id"], type=pa.string()),
         "shard": pa.array(index["shard"], type=pa.int32()),
         "batch": pa.array(index["batch"], type=pa.int32()),
+        "first_row": pa.array(index["first_row"], type=pa.int64()),
         "rows": pa.array(index["rows"], type=pa.int64()),
         "source_size": pa.array(index["source_size"], type=pa.int64()),
         "source_mtime_ns": pa.array(index["source_mtime_ns"], type=pa.int64()),
@@ -198,9 +200,11 @@ def convert_to_shards(
                     writer.write_batch(batch)
 
         write_atomically(_shard_path(out_dir, next_shard), write)
+        first_row = 0
         for b, (i, source, _, size, mtime) in enumerate(pending):
             name = structure_id(source)
-            values = (name, next_shard, b, batches[b].num_rows, size, mtime)
+            values = (name, next_shard, b, first_row, batches[b].num_rows, size, mtime)
+            first_row += batches[b].num_rows
             k = position.get(name)
             if k is None:
                 position[name] = len(index["id"])
@@ -256,6 +260,31 @@ def convert_to_shards(
     if not index_path.exists():
         _write_index(out_dir, index)
     return [results[i] for i in sorted(results)]
+
+
+class RayExecutor:
+    """A ``concurrent.futures``-style executor on a Ray cluster (Ray has none of
+    its own): ``submit`` runs the call as a Ray task and returns its future.
+
+    Parameters
+    ----------
+    **init
+        Passed to ``ray.init`` when Ray is not initialised yet (e.g.
+        ``address="ray://head:10001"``, or ``num_cpus=`` for a local Ray).
+    """
+
+    def __init__(self, **init):
+        try:
+            import ray
+        except ImportError:
+            raise ImportError("RayExecutor needs ray: pip install 'voxelize_cy[ray]'") from None
+        if not ray.is_initialized():
+            ray.init(**init)
+        self._ray = ray
+
+    def submit(self, fn, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` as a Ray task; a ``concurrent.futures.Future``."""
+        return self._ray.remote(fn).remote(*args, **kwargs).future()
 
 
 @dataclass(frozen=True)
