@@ -163,11 +163,14 @@ def test_structure_views_are_reproducible_items(tmp_path):
     assert typed[1]["image"].shape == (1, 14, 8, 8, 8)
 
 
-def test_ray_executor_gives_the_same_cache(tmp_path):
+def test_ray_executor_gives_the_same_cache(tmp_path, monkeypatch):
     """Ray's tasks through RayExecutor: the same bytes as this process's."""
     ray = pytest.importorskip("ray", reason="ray is not installed (extra 'ray'); the "
                                             "Ray path is not tested here")
     vc.convert_to_shards(SOURCES, tmp_path / "serial", shard_size=4, jobs=1)
+    # Ray puts the driver's working directory first on its workers' path: not the
+    # source tree, whose voxelize_cy is unbuilt when the tests run on an install
+    monkeypatch.chdir(tmp_path)
     try:
         executor = shards.RayExecutor(num_cpus=2, include_dashboard=False,
                                       log_to_driver=False)
