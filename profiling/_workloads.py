@@ -137,3 +137,31 @@ def image_params(workload: Workload, centers):
 
     return [vc.ImageParams(vc.Grid(workload.length_voxels, workload.resolution_A, c),
                            CHANNELS, workload.radius_A) for c in centers]
+
+
+def linked_structures(folder: Path, n: int) -> list:
+    """``n`` structure files in ``folder``: the six test structures linked under
+    ``s0000_171l.cif.gz``, ``s0001_1aa5.cif.gz``, ... (a large input set)."""
+    import os
+
+    sources = sorted(STRUCTURES.glob("*.cif.gz"))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(n):
+        source = sources[k % len(sources)]
+        link = folder / f"s{k:04d}_{source.name}"
+        os.symlink(source, link)
+        paths.append(str(link))
+    return paths
+
+
+def write_results(name: str, lines, data) -> None:
+    """Print ``lines`` and write them to profiling/results/<name>.txt, with
+    ``data`` as <name>.json."""
+    import json
+
+    text = "\n".join(lines) + "\n"
+    print(text)
+    results = Path(__file__).resolve().parent / "results"
+    (results / f"{name}.txt").write_text(text)
+    (results / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")

@@ -13,7 +13,6 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -21,13 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from _workloads import STRUCTURES, cpu_model
+from _workloads import cpu_model, linked_structures, write_results
 
 import voxelize_cy as vc
 from voxelize_cy.cache import cache_name, convert_structures, read_cache
 from voxelize_cy.data import StructureViews
 
-HERE = Path(__file__).resolve().parent
 N_STRUCTURES, BLOCK, ROUNDS = 600, 50, 6
 OPTIONS = dict(length_voxels=24, resolution_A=1.0, channels=["C", "N", "O", ".*"],
                radii_A=1.5, views=4, seed=0)
@@ -48,15 +46,9 @@ class _FileCache:
 
 
 def main():
-    sources6 = sorted(STRUCTURES.glob("*.cif.gz"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "in").mkdir()
-        names = []
-        for k in range(N_STRUCTURES):
-            link = tmp / "in" / f"s{k:04d}_{sources6[k % 6].name}"
-            os.symlink(sources6[k % 6], link)
-            names.append(str(link))
+        names = linked_structures(tmp / "in", N_STRUCTURES)
         vc.convert_to_shards(names, tmp / "shards", shard_size=200, jobs=2)
         convert_structures(names, tmp / "files", jobs=2)
         sharded = StructureViews(tmp / "shards", **OPTIONS)
@@ -82,10 +74,7 @@ def main():
              f"per-file cache (read_cache of <id>.feather): {med['per-file']:.1f} items/s "
              f"per core",
              f"(medians over {ROUNDS} blocks of {BLOCK} items, taking turns)"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (HERE / "results" / "bench_dataset.txt").write_text(text)
-    (HERE / "results" / "bench_dataset.json").write_text(json.dumps(med, indent=1) + "\n")
+    write_results("bench_dataset", lines, med)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -26,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from _workloads import STRUCTURES, cpu_model
+from _workloads import STRUCTURES, cpu_model, linked_structures, write_results
 
 import voxelize_cy as vc
 from voxelize_cy.cache import convert_structures, read_cache
 
-HERE = Path(__file__).resolve().parent
 N_STRUCTURES = 2000
 SHARD_SIZE = 500
 
@@ -51,14 +49,7 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        inputs = tmp / "in"
-        inputs.mkdir()
-        names = []
-        for k in range(N_STRUCTURES):
-            source = sources6[k % len(sources6)]
-            link = inputs / f"s{k:04d}_{source.name}"
-            os.symlink(source, link)
-            names.append(str(link))
+        names = linked_structures(tmp / "in", N_STRUCTURES)
         seconds = timed(lambda: vc.convert_to_shards(names, tmp / "pool", jobs=2,
                                                      shard_size=SHARD_SIZE))
         results["process_pool_structures_per_s"] = N_STRUCTURES / seconds
@@ -103,10 +94,7 @@ def main():
                   f"{N_STRUCTURES} random ids",
                   f"read_cache of a single-file cache (.feather), same structures: median "
                   f"{results['single_file_read_median_ms']:.3f} ms"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (HERE / "results" / "bench_shards.txt").write_text(text)
-    (HERE / "results" / "bench_shards.json").write_text(json.dumps(results, indent=1) + "\n")
+    write_results("bench_shards", lines, results)
 
 
 if __name__ == "__main__":
