@@ -255,31 +255,23 @@ VCY_DENSITY_SMALL(density_small3_f32, float, 3)
 VCY_DENSITY_SMALL(density_small3_f64, double, 3)
 
 /* The 2-, 3- or 4-wide block, the smallest that holds n. */
-VCY_INLINE void density_small_f32_impl(const vcy_density *d, const double *first,
-                                       double res, const double *c, const int *n,
-                                       float *img, long L, double weight)
-{
-    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
-    if (widest <= 2)
-        density_small2_f32(d, first, res, c, n, img, L, weight);
-    else if (widest == 3)
-        density_small3_f32(d, first, res, c, n, img, L, weight);
-    else
-        density_small4_f32(d, first, res, c, n, img, L, weight);
-}
+#define VCY_DENSITY_SMALL_ANY(name, real_t, suffix)                                   \
+    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
+                         const double *c, const int *n, real_t *img, long L,          \
+                         double weight)                                               \
+    {                                                                                 \
+        const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2])                  \
+                                       : (n[1] > n[2] ? n[1] : n[2]);                 \
+        if (widest <= 2)                                                              \
+            density_small2_##suffix(d, first, res, c, n, img, L, weight);             \
+        else if (widest == 3)                                                         \
+            density_small3_##suffix(d, first, res, c, n, img, L, weight);             \
+        else                                                                          \
+            density_small4_##suffix(d, first, res, c, n, img, L, weight);             \
+    }
 
-VCY_INLINE void density_small_f64_impl(const vcy_density *d, const double *first,
-                                       double res, const double *c, const int *n,
-                                       double *img, long L, double weight)
-{
-    const int widest = n[0] > n[1] ? (n[0] > n[2] ? n[0] : n[2]) : (n[1] > n[2] ? n[1] : n[2]);
-    if (widest <= 2)
-        density_small2_f64(d, first, res, c, n, img, L, weight);
-    else if (widest == 3)
-        density_small3_f64(d, first, res, c, n, img, L, weight);
-    else
-        density_small4_f64(d, first, res, c, n, img, L, weight);
-}
+VCY_DENSITY_SMALL_ANY(density_small_f32_impl, float, f32)
+VCY_DENSITY_SMALL_ANY(density_small_f64_impl, double, f64)
 
 #define VCY_DENSITY_PATH_FUNCTIONS(suffix, attr)                                      \
     attr static void dblock32_##suffix(const vcy_density *d, int n0, int n1, int n2,  \
