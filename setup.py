@@ -157,37 +157,30 @@ def _extensions():
 
     # One extension per .pyx; the C overlap routine is compiled into the
     # modules that call it.  Cross-module calls go through the .pxd files.
+    core = "voxelize_cy/core"
+    overlap_c = [f"{core}/_overlap.c"]
     modules = {
-        "_strings": [],
-        "_arrow_tables": [],
-        "_kinds": [],
-        "_select": [],
-        "_sources": [],
-        "_prepared": [],
-        "_draw": ["voxelize_cy/_overlap.c", "voxelize_cy/_overlap_block.c",
-                  "voxelize_cy/_overlap_small.c", "voxelize_cy/_density.c"],
-        "_gradients": ["voxelize_cy/_overlap.c"],
-        "_frames": [],
-        "_bonds": [],
-        "_kernels": ["voxelize_cy/_overlap.c"],
+        "voxelize_cy.core._strings": [],
+        "voxelize_cy.core._arrow_tables": [],
+        "voxelize_cy.core._kinds": [],
+        "voxelize_cy.core._select": [],
+        "voxelize_cy.core._sources": [],
+        "voxelize_cy.core._prepared": [],
+        "voxelize_cy.core._draw": overlap_c + [f"{core}/_overlap_block.c",
+                                               f"{core}/_overlap_small.c",
+                                               f"{core}/_density.c"],
+        "voxelize_cy.core._gradients": overlap_c,
+        "voxelize_cy.core._frames": [],
+        "voxelize_cy.core._kernels": overlap_c,
+        "voxelize_cy.chemistry._bonds": [],
     }
-    headers = [
-        "voxelize_cy/_overlap.h",
-        "voxelize_cy/_overlap_block.h",
-        "voxelize_cy/_overlap_simd.h",
-        "voxelize_cy/_overlap_small.h",
-        "voxelize_cy/_density.h",
-        "voxelize_cy/_arrow_c.h",
-        "voxelize_cy/_arrow_take.h",
-        "voxelize_cy/_openmp_helpers.h",
-        "voxelize_cy/_scan.h",
-    ]
+    depends = [str(p) for p in Path(core).glob("*.[hp]*") if p.suffix in (".h", ".pxd")]
     extensions = [
         Extension(
-            f"voxelize_cy.{name}",
-            sources=[f"voxelize_cy/{name}.pyx", *c_sources],
-            depends=headers + [str(p) for p in Path("voxelize_cy").glob("*.pxd")],
-            include_dirs=["voxelize_cy", numpy.get_include()],
+            name,
+            sources=[name.replace(".", "/") + ".pyx", *c_sources],
+            depends=depends,
+            include_dirs=[core, numpy.get_include()],
             define_macros=list(macros),
             extra_compile_args=list(compile_args),
             extra_link_args=list(link_args),

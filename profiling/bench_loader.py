@@ -35,7 +35,7 @@ import numpy as np
 from _workloads import CHANNELS, STRUCTURES, atoms_with_pdbecif
 
 import voxelize_cy as vc
-from voxelize_cy.cache import convert_structures
+from voxelize_cy.io.convert import convert_structures
 
 NAMES = ["1qjg", "3v4i", "171l", "1aa5", "4rek", "2ypi"]
 

@@ -34,7 +34,7 @@ def main(argv=None):
     except ImportError:
         raise SystemExit("pdbecif is not installed: pip install 'voxelize_cy[bench]'")
 
-    from voxelize_cy.cache import write_cache
+    from voxelize_cy.io.cache import write_cache
 
     print("| structure | atoms | pdbecif (ms) | mmCIF.gz (ms) | cache (ms) | cache, lz4 (ms) "
           "| mmCIF vs pdbecif | cache vs mmCIF |")

@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 from _workloads import CHANNELS, REPO_ROOT, centres, cpu_model, load_1qjg  # noqa: E402
 
 import voxelize_cy as vc  # noqa: E402
-import voxelize_cy._draw  # noqa: E402,F401  (simd_path)
+import voxelize_cy.core._draw  # noqa: E402,F401  (simd_path)
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-molgrid"
@@ -226,7 +226,7 @@ def main(argv=None):
                                                           else argv),
         f"CPU: {cpu_model()}; Python {platform.python_version()}, numpy {np.__version__}; "
         f"voxelize_cy {vc.__version__} {vc.build_info()}, SIMD path "
-        f"{vc._draw.simd_path()}; libmolgrid {info['molgrid']} (its venv's numpy "
+        f"{vc.core._draw.simd_path()}; libmolgrid {info['molgrid']} (its venv's numpy "
         f"{info['numpy']})",
         f"1qjg: {len(atoms)} atoms (hydrogens included); seed, gym: 4 channels C, N, O, "
         f"other; gnina: 14 gnina-receptor channels, its heavy atoms; "

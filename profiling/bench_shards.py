@@ -28,7 +28,8 @@ import numpy as np
 from _workloads import STRUCTURES, cpu_model, linked_structures, write_results
 
 import voxelize_cy as vc
-from voxelize_cy.cache import convert_structures, read_cache
+from voxelize_cy.io.cache import read_cache
+from voxelize_cy.io.convert import convert_structures
 
 N_STRUCTURES = 2000
 SHARD_SIZE = 500

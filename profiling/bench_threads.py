@@ -38,7 +38,7 @@ from _workloads import (  # noqa: E402
     CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_seconds)
 
 import voxelize_cy as vc  # noqa: E402
-from voxelize_cy import _kernels  # noqa: E402
+from voxelize_cy.core import _kernels  # noqa: E402
 
 
 def main(argv=None):

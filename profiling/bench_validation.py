@@ -22,8 +22,8 @@ import time
 from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 import voxelize_cy as vc
-from voxelize_cy import voxelize
-from voxelize_cy._checks import ResolvedParams
+from voxelize_cy.images import draw as voxelize
+from voxelize_cy.images._resolved import ResolvedParams
 
 
 def main(argv=None):

@@ -14,7 +14,7 @@ Implementations, each measured in this same run (ms per image, median of
   'voxelize_cy[bench]'``), single-threaded by design;
 - ``floor``: the least work any implementation must do (zero the output, one
   pass over the coordinates, one write per atom–voxel pair), measured with
-  ``voxelize_cy._kernels.benchmark_floor``.
+  ``voxelize_cy.core._kernels.benchmark_floor``.
 
 Usage::
 
@@ -44,7 +44,7 @@ from _workloads import (  # noqa: E402
     CHANNELS, WORKLOADS, centres, cpu_model, image_params, load_1qjg, median_ms_per_image)
 
 import voxelize_cy as vc  # noqa: E402
-from voxelize_cy import _kernels  # noqa: E402
+from voxelize_cy.core import _kernels  # noqa: E402
 
 
 def bench_voxelize_cy(atoms, params, repeats):

@@ -38,7 +38,7 @@ import numpy as np
 from _workloads import REPO_ROOT, STRUCTURES
 
 import voxelize_cy as vc
-from voxelize_cy.gnina_types import SMINA_TYPES
+from voxelize_cy.chemistry.gnina_types import SMINA_TYPES
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = REPO_ROOT / "tests" / "data" / "gnina_types"
@@ -161,7 +161,7 @@ def property_lines(results):
     """The ``properties`` set against moleculekit (all atoms moleculekit typed)."""
     from collections import Counter
 
-    from voxelize_cy.property_channels import PROPERTY_CHANNELS, property_channels
+    from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS, property_channels
 
     reference = REPO_ROOT / "tests" / "data" / "moleculekit"
     lines = ["properties against moleculekit's getChannels (all eight channels right):",

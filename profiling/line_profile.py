@@ -1,9 +1,9 @@
 """line_profiler session over voxelize_cy's Cython kernels and its Python API layer.
 
-Times every line of the ``voxelize_cy/_kernels.pyx`` entry points
+Times every line of the ``voxelize_cy/core/_kernels.pyx`` entry points
 ``draw_image`` and ``draw_batch`` (including the lines inside their ``with
-nogil:`` blocks) and of the Python layer (``voxelize.py``, ``_checks.py``,
-``_tables.py``) on the seed workload, with the table as the seed's loader
+nogil:`` blocks) and of the Python layer (``voxelize_cy/images/``: ``draw.py``,
+``_resolved.py``, ``_checks.py``, ``_tables.py``) on the seed workload, with the table as the seed's loader
 passes it: a fresh copy on every call.
 
 This needs a build with Cython line tracing, which is off in normal builds (it
@@ -44,7 +44,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import voxelize_cy as vc
-    from voxelize_cy import _checks, _kernels, _tables, voxelize
+    from voxelize_cy.core import _kernels
+    from voxelize_cy.images import _checks, _resolved, _tables
+    from voxelize_cy.images import draw as voxelize
 
     if not _kernels.LINETRACE:
         print(REBUILD)
@@ -69,7 +71,7 @@ def main(argv=None):
             profiler.add_function(specialised)
     # The Python API layer: entry points, parameter checks, reading the table.
     for fn in (voxelize.image_from_atoms, voxelize.images_from_atoms, voxelize._draw_one,
-               _checks.ResolvedParams.__init__, _checks.element_resolver,
+               _resolved.ResolvedParams.__init__, _checks.element_resolver,
                _tables.table_source):
         profiler.add_function(fn)
 

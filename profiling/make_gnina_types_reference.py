@@ -1,6 +1,6 @@
 """Write tests/data/gnina_types/: libmolgrid's atom types of the six structures.
 
-The reference of ``voxelize_cy.channel_sets``' gnina channel sets, typed as
+The reference of ``voxelize_cy.chemistry.channel_sets``' gnina channel sets, typed as
 gnina types them: gemmi writes each structure of tests/data/structures as PDB
 (from mmCIF OpenBabel fails to perceive 1qjg's aromatic rings), OpenBabel
 (openbabel-wheel, in the molgrid venv bench_molgrid.py makes) reads it and adds

@@ -1,6 +1,6 @@
 """Write tests/data/moleculekit/: moleculekit's property channels of the six structures.
 
-The reference of the ``properties`` channel set (voxelize_cy.property_channels):
+The reference of the ``properties`` channel set (voxelize_cy.chemistry.property_channels):
 moleculekit (with openbabel-wheel, in its own venv ``profiling/.venv-moleculekit``,
 made on first use) reads each structure of tests/data/structures,
 ``mol.bonds = mol._getBonds()``, and ``getChannels(mol, validitychecks=False)``
@@ -31,7 +31,7 @@ from make_gnina_types_reference import match_rows
 from _workloads import REPO_ROOT, STRUCTURES
 
 import voxelize_cy as vc
-from voxelize_cy.property_channels import PROPERTY_CHANNELS
+from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-moleculekit"

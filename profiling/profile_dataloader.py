@@ -124,7 +124,7 @@ def main(argv=None):
           f"{wall_before / wall_after:.0f}x.")
     print(f"- The images agree: max |before - after| = {diff:.2e}.")
     print("- The 'after' table has no per-atom or per-voxel Python calls left: the work is "
-          "inside voxelize_cy._kernels (compiled, GIL released), which cProfile sees as "
+          "inside voxelize_cy.core._kernels (compiled, GIL released), which cProfile sees as "
           "one call per image.")
 
 

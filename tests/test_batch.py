@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import voxelize_cy as vc
-from voxelize_cy import _kernels
+from voxelize_cy.core import _kernels
 
 
 def random_table(seed, n=300, box=12.0):
@@ -163,7 +163,7 @@ def test_batch_reports_bad_rows_with_the_table_number(tables):
 
 
 def test_num_threads_default_honours_omp_num_threads(tmp_path):
-    code = "from voxelize_cy import _kernels; print(_kernels.max_threads())"
+    code = "from voxelize_cy.core import _kernels; print(_kernels.max_threads())"
     env = dict(os.environ, OMP_NUM_THREADS="3")
     # cwd outside the source tree, so the installed (built) package is imported.
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,

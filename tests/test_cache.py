@@ -10,7 +10,7 @@ import pytest
 
 import voxelize_cy as vc
 from conftest import STRUCTURES
-from voxelize_cy import cache
+from voxelize_cy.io import cache, convert
 
 pytest.importorskip("pyarrow")
 
@@ -93,7 +93,7 @@ def test_convert_structures_in_process_and_in_workers(tmp_path):
     seen = []
     for jobs in (1, 2):
         out = tmp_path / f"jobs{jobs}"
-        results = cache.convert_structures(sources + [tmp_path / "absent.cif"], out,
+        results = convert.convert_structures(sources + [tmp_path / "absent.cif"], out,
                                            jobs=jobs, on_result=seen.append)
         assert [r.status for r in results] == ["written"] * 3 + ["failed"]
         assert "no such structure file" in results[3].message
@@ -101,7 +101,7 @@ def test_convert_structures_in_process_and_in_workers(tmp_path):
             assert result.n_atoms == len(vc.atoms_from_file(source))
             assert vc.atoms_from_file(result.output).equals(vc.atoms_from_file(source))
     assert len(seen) == 8
-    again = cache.convert_structures(sources, tmp_path / "jobs1", jobs=1)
+    again = convert.convert_structures(sources, tmp_path / "jobs1", jobs=1)
     assert [r.status for r in again] == ["skipped"] * 3
 
 
@@ -109,7 +109,7 @@ def test_two_inputs_with_one_cache_name(tmp_path):
     (tmp_path / "a").mkdir()
     copy = tmp_path / "a" / "1aa5.cif.gz"
     copy.write_bytes((STRUCTURES / "1aa5.cif.gz").read_bytes())
-    results = cache.convert_structures([STRUCTURES / "1aa5.cif.gz", copy], tmp_path / "out",
+    results = convert.convert_structures([STRUCTURES / "1aa5.cif.gz", copy], tmp_path / "out",
                                        jobs=1)
     assert [r.status for r in results] == ["written", "failed"]
     assert "same cache name" in results[1].message

@@ -375,7 +375,7 @@ def test_convert_good_and_bad_files(cli_run, tmp_path):
     files = sorted(p.name for p in (tmp_path / "cache").iterdir())
     assert files == ["171l.feather", "1aa5.feather"]  # nothing half-written remains
     for path in good:
-        cached = vc.atoms_from_file(tmp_path / "cache" / vc.cache.cache_name(path))
+        cached = vc.atoms_from_file(tmp_path / "cache" / vc.io.cache_name(path))
         assert cached.equals(vc.atoms_from_file(path))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from voxelize_cy import _draw
+from voxelize_cy.core import _draw
 
 CHANNELS = ["C", "N", "O", ".*"]
 RADII = {"C": 1.7, "N": 1.55, "O": 1.52, "*": 1.8}
@@ -230,7 +230,7 @@ def test_macromol_api_gaussian_and_binary():
 
 def test_default_density_options_equal_the_checked_ones():
     """The defaults' shortcut gives what the full check computes."""
-    from voxelize_cy._checks import density_options
+    from voxelize_cy.images._checks import density_options
 
     for code in range(5):
         assert density_options(code, 1.0, 1.0) == density_options(code, 1, 1)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from voxelize_cy.example import EXAMPLE_SEQUENCE, _SIDE_CHAINS
+from voxelize_cy.io.example import EXAMPLE_SEQUENCE, _SIDE_CHAINS
 
 
 def backbone(atoms, sequence=EXAMPLE_SEQUENCE):

@@ -6,7 +6,7 @@ OpenBabel 3.1.0 (openbabel-wheel) reads it and adds hydrogens, and libmolgrid
 0.5.5's ``CoordinateSet(mol, typer)`` types it with GninaIndexTyper (28 smina
 types), defaultGninaReceptorTyper, defaultGninaLigandTyper and
 ElementIndexTyper.  voxelize_cy types the same atoms from elements and
-coordinates alone (voxelize_cy.perception + voxelize_cy.gnina_types).
+coordinates alone (voxelize_cy.chemistry.perception + voxelize_cy.chemistry.gnina_types).
 """
 
 import json
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import voxelize_cy as vc
 from conftest import DATA
-from voxelize_cy.channel_sets import CHANNEL_SETS, atom_channels, channel_set
-from voxelize_cy.gnina_types import SMINA_TYPES, smina_types
+from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, atom_channels, channel_set
+from voxelize_cy.chemistry.gnina_types import SMINA_TYPES, smina_types
 
 REFERENCE = DATA / "gnina_types"
 MANIFEST = json.loads((REFERENCE / "manifest.json").read_text())

@@ -245,7 +245,7 @@ def test_grid_and_params_look_like_macromol_voxelizes(tmp_path):
     mm.write_npz(tmp_path / "b.npz", img, mm.Grid(3, 0.5, np.array([1.0, 2, 3])))
     a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
     assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
-    from voxelize_cy.outputs import load_image
+    from voxelize_cy.pictures.outputs import load_image
 
     loaded = load_image(tmp_path / "b.npz")
     assert loaded["resolution_A"] == 0.5 and list(loaded["center_A"]) == [1, 2, 3]

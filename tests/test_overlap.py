@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from voxelize_cy import _kernels
+from voxelize_cy.core import _kernels
 
 overlap = pytest.importorskip("overlap")
 

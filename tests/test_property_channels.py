@@ -16,7 +16,7 @@ import pytest
 
 import voxelize_cy as vc
 from conftest import DATA
-from voxelize_cy.property_channels import PROPERTY_CHANNELS, property_channels
+from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS, property_channels
 
 REFERENCE = DATA / "moleculekit"
 MANIFEST = json.loads((REFERENCE / "manifest.json").read_text())

@@ -41,7 +41,7 @@ def test_the_data_loader_recipe_runs_as_written(tmp_path, monkeypatch):
 
     pytest.importorskip("pyarrow")
     import voxelize_cy as vc
-    from voxelize_cy.cache import convert_structures
+    from voxelize_cy.io.convert import convert_structures
 
     sources = sorted((ROOT / "tests" / "data" / "structures").glob("*.cif.gz"))
     convert_structures(sources, tmp_path / "structure_cache", jobs=1)

@@ -12,7 +12,7 @@ import pytest
 
 import voxelize_cy as vc
 from conftest import DATA
-from voxelize_cy import shards
+from voxelize_cy.io import shards
 from voxelize_cy.cli import main
 
 pytest.importorskip("pyarrow")

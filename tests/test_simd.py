@@ -17,7 +17,7 @@ import pytest
 
 import voxelize_cy as vc
 from conftest import DATA, golden_atoms
-from voxelize_cy import _draw
+from voxelize_cy.core import _draw
 
 PATHS = _draw.simd_paths()
 

@@ -23,8 +23,8 @@ def _check_built():
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    if importlib.util.find_spec("voxelize_cy._kernels") is None and os.path.exists(
-            os.path.join(here, "_kernels.pyx")):
+    if importlib.util.find_spec("voxelize_cy.core._kernels") is None and os.path.exists(
+            os.path.join(here, "core", "_kernels.pyx")):
         raise ImportError(
             f"voxelize_cy is imported from its source tree ({here}), where its compiled "
             f"extensions are not built. Run Python from outside the source tree to use "
@@ -34,13 +34,19 @@ def _check_built():
 
 _check_built()
 
-from voxelize_cy._kernels import DEBUG as _DEBUG  # noqa: E402
-from voxelize_cy._kernels import LINETRACE as _LINETRACE  # noqa: E402
-from voxelize_cy._kernels import OPENMP as _OPENMP  # noqa: E402
-from voxelize_cy.frames import random_frame, transform_atoms  # noqa: E402
-from voxelize_cy.gradients import atom_gradients  # noqa: E402
-from voxelize_cy.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
-from voxelize_cy.voxelize import (  # noqa: E402
+from voxelize_cy.chemistry.channel_sets import (  # noqa: E402
+    CHANNEL_SETS,
+    add_channels,
+    atom_channels,
+)
+from voxelize_cy.core._kernels import DEBUG as _DEBUG  # noqa: E402
+from voxelize_cy.core._kernels import LINETRACE as _LINETRACE  # noqa: E402
+from voxelize_cy.core._kernels import OPENMP as _OPENMP  # noqa: E402
+from voxelize_cy.images._checks import ChannelPatternError  # noqa: E402
+from voxelize_cy.images.draw import image_from_atoms, images_from_atoms  # noqa: E402
+from voxelize_cy.images.frames import random_frame, transform_atoms  # noqa: E402
+from voxelize_cy.images.gradients import atom_gradients  # noqa: E402
+from voxelize_cy.images.model import (  # noqa: E402, F401  (the original's names)
     Atom,
     Cube,
     Grid,
@@ -60,15 +66,11 @@ from voxelize_cy.voxelize import (  # noqa: E402
     _make_atom,
     _make_cube,
     _make_empty_image,
-    image_from_atoms,
-    images_from_atoms,
 )
-
-from voxelize_cy._checks import ChannelPatternError  # noqa: E402
-from voxelize_cy.channel_sets import CHANNEL_SETS, add_channels, atom_channels  # noqa: E402
-from voxelize_cy.example import example_atoms  # noqa: E402
-from voxelize_cy.io import atoms_from_file, write_b_factors  # noqa: E402
-from voxelize_cy.shards import StructureCache, convert_to_shards  # noqa: E402
+from voxelize_cy.images.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
+from voxelize_cy.io.example import example_atoms  # noqa: E402
+from voxelize_cy.io.files import atoms_from_file, write_b_factors  # noqa: E402
+from voxelize_cy.io.shards import StructureCache, convert_to_shards  # noqa: E402
 
 __all__ = [
     "Atom",

@@ -2,6 +2,6 @@
 
 import sys
 
-from voxelize_cy.cli import main
+from voxelize_cy.cli.main import main
 
 sys.exit(main())

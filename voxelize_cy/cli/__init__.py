@@ -1,0 +1,12 @@
+"""The ``voxelize-cy`` command line (also ``python -m voxelize_cy``).
+
+Holds ``main`` (the parser and the ``image``, ``batch``, ``demo`` and
+``convert`` commands) and ``options`` (centres, selections, the progress
+bar).  The console script is ``voxelize_cy.cli:main``.
+
+May import: every subpackage and the package's root (``__version__``).
+"""
+
+from voxelize_cy.cli.main import ProgressBar, build_parser, main
+
+__all__ = ["main", "build_parser", "ProgressBar"]

@@ -1,0 +1,551 @@
+"""Drawing selected atoms into an image (nogil; see _draw.pxd for the interface).
+
+For each atom: the candidate voxel block (the original's index arithmetic),
+the voxel corner planes shared by neighbouring voxels, the signed cumulative
+volumes Q of the unit ball on those planes (``_overlap.c``), and per voxel the
+8-term difference of Q: the exact overlap.  A fill rule scales it into a
+voxel value and an aggregation rule combines that with the voxel.
+
+The default rules (fraction of the atom, summed) reproduce the original
+module bit for bit; the others are macromol_voxelize's.  Every index is
+proven in range: the candidate block is clipped to [0, L), channels are
+checked against the image's channel count by ``check_atoms`` before
+``draw_atoms`` runs, and scratch space is sized by ``work_doubles``.
+"""
+
+from libc.math cimport isfinite
+from libc.stdint cimport int32_t, int64_t
+from libc.string cimport memcpy
+
+from voxelize_cy.core._overlap cimport (
+    VCY_UNIT_BALL_VOLUME,
+    vcy_block,
+    vcy_block_add_f32,
+    vcy_block_add_f64,
+    vcy_block_atan2,
+    vcy_block_best_path,
+    vcy_block_init,
+    vcy_block_path,
+    vcy_block_set_path,
+    vcy_block_plane,
+    vcy_block_prepare,
+    vcy_block_slab,
+    vcy_block_work_doubles,
+    vcy_density,
+    vcy_density_axes,
+    vcy_density_block_f32,
+    vcy_density_block_f64,
+    vcy_density_grad_block_f32,
+    vcy_density_grad_block_f64,
+    vcy_density_small_f32,
+    vcy_density_small_f64,
+    vcy_density_slab,
+    vcy_small_block,
+)
+from voxelize_cy.core._geometry cimport (
+    GridSpec,
+    SelAtom,
+    axis_bounds,
+    axis_planes,
+    density_bounds,
+    voxel_center_A,
+)
+
+ctypedef fused real_t:
+    float
+    double
+
+
+cdef Py_ssize_t work_doubles(int length) noexcept nogil:
+    """Scratch doubles one image needs: per-axis planes and far distances,
+    three Q planes, a slab's voxel values, and the block's axis and pair
+    tables (_overlap_block.h)."""
+    cdef Py_ssize_t m = length + 1
+    return 6 * m + 4 * m * m + vcy_block_work_doubles(<int>m)
+
+
+cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil:
+    """The atom's radius: per position when given, else its kind's."""
+    if props.pos_radius != NULL:
+        return props.pos_radius[atom.pos]
+    return props.kind_radius[atom.kind]
+
+
+cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
+                     const SelAtom *atoms, Py_ssize_t n, Py_ssize_t *bad) noexcept nogil:
+    """Every atom's kind, radius and channels valid?  The first failure, in
+    order, as a status (``bad[0]`` = its index in ``atoms``); radius before
+    channel, as the original looks them up."""
+    cdef Py_ssize_t a, t
+    cdef int kind, ch
+    cdef double r
+    cdef bint by_kind = props.pos_radius == NULL or props.pos_ch_start == NULL
+    for a in range(n):
+        bad[0] = a
+        kind = atoms[a].kind
+        if by_kind:
+            if not (0 <= kind < props.n_kinds):
+                return IMAGE_BAD_CODE
+            if props.kind_channel[kind] == -2:
+                return IMAGE_NOT_STR
+        if props.pos_radius != NULL:
+            if not (0 <= atoms[a].pos < props.n_pos):
+                return IMAGE_BAD_CODE
+            r = props.pos_radius[atoms[a].pos]
+            if not (isfinite(r) and (r > 0 or (r == 0 and fill != FILL_FRACTION_ATOM))):
+                return IMAGE_BAD_RADIUS
+            if r > g.max_radius:
+                return IMAGE_RADIUS_ABOVE_MAX
+        elif not (props.kind_radius[kind] > 0):
+            return IMAGE_NO_RADIUS
+        if props.pos_ch_start != NULL:
+            if not (0 <= atoms[a].pos < props.n_pos):
+                return IMAGE_BAD_CODE
+            for t in range(props.pos_ch_start[atoms[a].pos],
+                           props.pos_ch_start[atoms[a].pos + 1]):
+                if not (0 <= props.pos_ch[t] < g.n_channels):
+                    return IMAGE_BAD_CHANNEL
+        else:
+            ch = props.kind_channel[kind]
+            if ch < 0:
+                return IMAGE_NO_CHANNEL
+            if ch >= g.n_channels:
+                return IMAGE_BAD_CHANNEL
+    bad[0] = -1
+    return IMAGE_OK
+
+
+cdef inline void put(real_t *p, double v, int agg) noexcept nogil:
+    """Combine ``v`` with the voxel at ``p`` by the aggregation rule."""
+    cdef real_t cv
+    if agg == AGG_SUM:
+        p[0] += <real_t>v
+    elif agg == AGG_SUM_WIDE:
+        p[0] = <real_t>(<double>p[0] + v)
+    else:
+        cv = <real_t>v
+        if p[0] < cv:
+            p[0] = cv
+
+
+cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int64_t *channels,
+                         int n_channels, Py_ssize_t channel_size, double v,
+                         int agg, int32_t *owner, int32_t atom) noexcept nogil:
+    """``put`` into each channel; with ``owner``, AGG_MAX also records which
+    atom holds each voxel's maximum (the first to reach it, as a strict
+    ``<`` keeps it)."""
+    cdef int t
+    cdef Py_ssize_t at
+    cdef real_t cv
+    for t in range(n_channels):
+        at = <Py_ssize_t>channels[t] * channel_size + voxel
+        if owner != NULL:
+            cv = <real_t>v
+            if img[at] < cv:
+                img[at] = cv
+                owner[at] = atom
+        else:
+            put(img + at, v, agg)
+
+
+cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
+                     double *reach) noexcept nogil:
+    """The density of an atom of radius ``r`` (before the radius scale) and how
+    far it reaches; False when it adds nothing (a zero radius)."""
+    cdef double rs = r * g.radius_scale
+    if not (rs > 0):
+        return False
+    d.binary = fill == FILL_BINARY
+    d.inv_r2 = 1.0 / (rs * rs)
+    if d.binary:
+        d.inner2 = rs * rs
+        d.outer2 = rs * rs
+        d.qa = d.qb = d.qc = 0
+        reach[0] = rs
+    else:
+        d.inner2 = (g.gauss_mult * rs) * (g.gauss_mult * rs)
+        d.outer2 = (g.final_mult * rs) * (g.final_mult * rs)
+        d.qa = g.qa
+        d.qb = g.qb
+        d.qc = g.qc
+        reach[0] = g.final_mult * rs
+    return True
+
+
+cdef bint density_block(const GridSpec *g, int fill, double r, double cx, double cy,
+                        double cz, vcy_density *d, double *c, int *lo, int *n) noexcept nogil:
+    """One atom's density (``density_of``), its centre ``c`` and the block of
+    voxel centres its density reaches: first index ``lo[a]`` and count
+    ``n[a]`` per axis.  False when the atom adds nothing to the image."""
+    cdef double reach
+    cdef int a, hi
+    if not density_of(g, fill, r, d, &reach):
+        return False
+    c[0] = cx
+    c[1] = cy
+    c[2] = cz
+    for a in range(3):
+        if not density_bounds(c[a], reach, a, g, &lo[a], &hi):
+            return False
+        n[a] = hi - lo[a] + 1
+    return True
+
+
+cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
+                       const int *lo, const int *n, double *work) noexcept nogil:
+    """The per-axis terms of a block, in ``work`` (3 (L + 1) doubles each):
+    the offsets p - c of the x, then y, then z centres from ``work``, their
+    squares from ``work + 3 (L + 1)``, the Gaussian factors
+    exp(-2 (p - c)^2 / r^2) from ``work + 6 (L + 1)`` (x at n[0] entries, y
+    after it, z after that)."""
+    cdef int a, t, at = 0
+    cdef Py_ssize_t m3 = 3 * (g.length + 1)
+    for a in range(3):
+        for t in range(n[a]):
+            work[at + t] = voxel_center_A(g, a, lo[a] + t) - c[a]
+        at += n[a]
+    vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
+
+
+cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
+                             Py_ssize_t m3, const void *grad, bint is_float32,
+                             Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil:
+    """The Gaussian's gradient over a block of dL/d(value) (``grad`` at the
+    block's first voxel, rows ``row`` and planes ``plane`` apart); ``axes`` as
+    ``density_axes`` fills it (offsets, squares at ``m3``, factors at ``2 m3``)."""
+    if is_float32:
+        vcy_density_grad_block_f32(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
+                                   <const float *>grad, row, plane, s)
+    else:
+        vcy_density_grad_block_f64(d, n[0], n[1], n[2], axes, axes + m3, axes + 2 * m3,
+                                   <const double *>grad, row, plane, s)
+
+
+cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+                      double cy, double cz, double r, double weight,
+                      const int64_t *channels, int n_channels, double *work,
+                      int32_t *owner, int32_t atom) noexcept nogil:
+    """Add one atom's Gaussian or binary density (times ``weight``)."""
+    cdef vcy_density d
+    cdef double c[3]
+    cdef int lo[3]
+    cdef int n[3]
+    if not density_block(g, fill, r, cx, cy, cz, &d, c, lo, n):
+        return
+    cdef int a
+    cdef Py_ssize_t m = g.length + 1
+    cdef Py_ssize_t L = g.length
+    cdef Py_ssize_t channel_size = L * L * L, base
+    cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
+    cdef bint one = n_channels == 1 and owner == NULL
+    cdef bint plain = one and agg == AGG_SUM
+    cdef double first[3]
+    if plain and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
+        # a small block (the usual atom): everything in one call
+        for a in range(3):
+            first[a] = voxel_center_A(g, a, lo[a])
+        base = (lo[0] * L + lo[1]) * L + lo[2]
+        if real_t is float:
+            vcy_density_small_f32(&d, first, g.resolution, c, n, img0 + base, L, weight)
+        else:
+            vcy_density_small_f64(&d, first, g.resolution, c, n, img0 + base, L, weight)
+        return
+    density_axes(g, &d, c, lo, n, work)
+    cdef Py_ssize_t m3 = 3 * m
+    cdef double *slab = work + 9 * m
+    cdef int i, j, k
+    cdef double v
+    if plain:  # the whole block in one call
+        base = (lo[0] * L + lo[1]) * L + lo[2]
+        if real_t is float:
+            vcy_density_block_f32(&d, n[0], n[1], n[2], work + m3, work + 2 * m3,
+                                  img0 + base, L, weight)
+        else:
+            vcy_density_block_f64(&d, n[0], n[1], n[2], work + m3, work + 2 * m3,
+                                  img0 + base, L, weight)
+        return
+    for i in range(n[0]):
+        vcy_density_slab(&d, work[m3 + i], work + m3 + n[0], n[1],
+                         work + m3 + n[0] + n[1], n[2], work[2 * m3 + i],
+                         work + 2 * m3 + n[0], work + 2 * m3 + n[0] + n[1], slab)
+        base = ((lo[0] + i) * L + lo[1]) * L + lo[2]
+        for j in range(n[1]):
+            for k in range(n[2]):
+                v = slab[j * n[2] + k]
+                if not (v > 0):
+                    continue
+                if one:
+                    put(img0 + base + j * L + k, weight * v, agg)
+                else:
+                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
+                            weight * v, agg, owner, atom)
+
+
+cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+                   double cy, double cz, double r, double weight, const int64_t *channels,
+                   int n_channels, double *work, int32_t *owner, int32_t atom) noexcept nogil:
+    """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
+    if fill == FILL_GAUSSIAN or fill == FILL_BINARY:
+        add_density(img, g, fill, agg, cx, cy, cz, r, weight, channels, n_channels, work,
+                    owner, atom)
+        return
+    cdef int lo_x, hi_x, lo_y, hi_y, lo_z, hi_z
+    if not axis_bounds(cx, r, 0, g, &lo_x, &hi_x):
+        return
+    if not axis_bounds(cy, r, 1, g, &lo_y, &hi_y):
+        return
+    if not axis_bounds(cz, r, 2, g, &lo_z, &hi_z):
+        return
+
+    cdef int nx = hi_x - lo_x + 1, ny = hi_y - lo_y + 1, nz = hi_z - lo_z + 1
+    cdef int ny1 = ny + 1, nz1 = nz + 1
+    cdef Py_ssize_t m1 = g.length + 1
+    cdef double *ux = work
+    cdef double *uy = ux + m1
+    cdef double *uz = uy + m1
+    cdef double *fx = uz + m1
+    cdef double *fy = fx + m1
+    cdef double *fz = fy + m1
+    cdef double *q_lo = fz + m1
+    cdef double *q_hi = q_lo + m1 * m1
+    cdef double *q_first = q_hi + m1 * m1
+    cdef double *slab = q_first + m1 * m1        # ny x nz voxel values
+    cdef double *q_tmp
+    cdef vcy_block block
+
+    cdef double inv_r = 1.0 / r
+    if not (inv_r < 1.7976931348623157e308):
+        inv_r = 0  # overflow: axis_planes divides instead
+    axis_planes(cx, r, inv_r, 0, lo_x, nx, g, ux, fx)
+    axis_planes(cy, r, inv_r, 1, lo_y, ny, g, uy, fy)
+    axis_planes(cz, r, inv_r, 2, lo_z, nz, g, uz, fz)
+
+    # Unit-ball volumes (Q differences) become voxel values by ``scale``;
+    # ``inside`` is the value of a voxel wholly inside the ball and ``upper``
+    # caps any voxel's value (the smaller of the ball and the voxel).
+    cdef double s = g.resolution / r
+    cdef double inside, upper, scale, ball, r3
+    if fill == FILL_FRACTION_ATOM:
+        inside = s * s * s / VCY_UNIT_BALL_VOLUME
+        upper = inside if inside < 1.0 else 1.0
+        scale = 1.0 / VCY_UNIT_BALL_VOLUME
+    else:
+        r3 = r * r * r
+        if fill == FILL_OVERLAP_A3:
+            inside = g.resolution * g.resolution * g.resolution
+            scale = r3
+        else:
+            inside = 1.0
+            scale = r3 / (g.resolution * g.resolution * g.resolution)
+        ball = VCY_UNIT_BALL_VOLUME * scale
+        upper = inside if inside < ball else ball
+
+    cdef double max_fy = 0, max_fz = 0
+    cdef int i, j, k, t, plane_lo = -1, plane_hi = -1
+    cdef bint tables_ready = False
+    # When the block's first and last x planes both lie beyond the ball
+    # (u = -1 and +1, the usual case for small atoms), Q on the last plane is
+    # exactly minus Q on the first: keep the first and negate it.
+    cdef bint mirror = nx >= 2 and ux[0] == -1.0 and ux[nx] == 1.0
+    cdef bint first_saved = False
+    cdef int plane_size = ny1 * nz1
+    for j in range(ny):
+        if fy[j] > max_fy:
+            max_fy = fy[j]
+    for k in range(nz):
+        if fz[k] > max_fz:
+            max_fz = fz[k]
+
+    cdef Py_ssize_t L = g.length
+    cdef Py_ssize_t channel_size = L * L * L
+    cdef Py_ssize_t base, voxel
+    cdef double frac, v
+    cdef double small[36]
+    # One channel (the usual case): write through a row pointer; the original
+    # rule (AGG_SUM) keeps its own loop, bit for bit as before.
+    cdef bint one = n_channels == 1 and owner == NULL
+    cdef bint plain = one and agg == AGG_SUM
+    cdef real_t *row
+    cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
+
+    # A ball of about a voxel: every voxel value in one call (_overlap_small.c).
+    if vcy_small_block(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, small):
+        for i in range(nx):
+            for j in range(ny):
+                base = ((lo_x + i) * L + lo_y + j) * L + lo_z
+                row = img0 + base
+                for k in range(nz):
+                    frac = small[(i * 3 + j) * 4 + k]
+                    if plain:
+                        row[k] += <real_t>(weight * frac)
+                    elif frac > 0:
+                        if one:
+                            put(row + k, weight * frac, agg)
+                        else:
+                            put_all(img, base + k, channels, n_channels, channel_size,
+                                    weight * frac, agg, owner, atom)
+        return
+    for i in range(nx):
+        base = ((lo_x + i) * L + lo_y) * L + lo_z
+        if fx[i] + max_fy + max_fz <= 1.0:
+            # The whole slab lies inside the ball.
+            v = weight * inside
+            for j in range(ny):
+                if plain:
+                    row = img0 + base + j * L
+                    for k in range(nz):
+                        row[k] += <real_t>v
+                elif one:
+                    row = img0 + base + j * L
+                    for k in range(nz):
+                        put(row + k, v, agg)
+                else:
+                    for k in range(nz):
+                        put_all(img, base + j * L + k, channels, n_channels,
+                                channel_size, v, agg, owner, atom)
+            continue
+
+        if not tables_ready:
+            vcy_block_init(&block, slab + m1 * m1, <int>m1, nx + 1, ny1, nz1)
+            vcy_block_prepare(&block, ux, uy, uz)
+            tables_ready = True
+
+        # Signed cumulative volumes on the slab's two corner planes; a plane
+        # computed for the previous slab is reused.
+        if plane_hi == i:
+            q_tmp = q_lo
+            q_lo = q_hi
+            q_hi = q_tmp
+            plane_lo = i
+        elif plane_lo != i:
+            vcy_block_plane(&block, i, q_lo)
+            plane_lo = i
+            if mirror and i == 0:
+                memcpy(q_first, q_lo, plane_size * sizeof(double))
+                first_saved = True
+        if first_saved and i + 1 == nx:
+            for t in range(plane_size):
+                q_hi[t] = -q_first[t]
+        else:
+            vcy_block_plane(&block, i + 1, q_hi)
+        plane_hi = i + 1
+
+        vcy_block_slab(q_lo, q_hi, ny, nz, fx[i], fy, fz, inside, upper, scale, slab)
+        if plain:
+            if real_t is float:
+                vcy_block_add_f32(img0 + base, L, ny, nz, slab, weight)
+            else:
+                vcy_block_add_f64(img0 + base, L, ny, nz, slab, weight)
+            continue
+        for j in range(ny):
+            row = img0 + base + j * L
+            for k in range(nz):
+                frac = slab[j * nz + k]
+                if not (frac > 0):
+                    continue
+                if one:
+                    put(row + k, weight * frac, agg)
+                else:
+                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
+                            weight * frac, agg, owner, atom)
+
+
+cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
+                     int agg, const SelAtom *atoms, Py_ssize_t n,
+                     double *work, int32_t *owner) noexcept nogil:
+    cdef Py_ssize_t a, pos
+    cdef int64_t channel
+    cdef const int64_t *channels
+    cdef int n_channels
+    cdef double r
+    for a in range(n):
+        pos = atoms[a].pos
+        r = atom_radius(props, &atoms[a])
+        if not (r > 0):
+            continue  # a zero radius (allowed for volume fills) adds nothing
+        if props.pos_ch_start != NULL:
+            channels = props.pos_ch + props.pos_ch_start[pos]
+            n_channels = <int>(props.pos_ch_start[pos + 1] - props.pos_ch_start[pos])
+            if n_channels == 0:
+                continue
+        else:
+            channel = props.kind_channel[atoms[a].kind]
+            channels = &channel
+            n_channels = 1
+        add_atom(img, g, fill, agg, atoms[a].x, atoms[a].y, atoms[a].z, r,
+                 atoms[a].weight, channels, n_channels, work, owner, <int32_t>a)
+
+
+cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
+                     int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                     double *work, int32_t *owner) noexcept nogil:
+    """Add ``atoms`` (checked by ``check_atoms``) to ``img``, in order.
+
+    ``img`` is a C-contiguous ``(C, L, L, L)`` float32 or float64 image;
+    ``work`` holds ``work_doubles(L)`` doubles.  With ``owner`` (an int32
+    array the image's size, -1 filled) and AGG_MAX, ``owner`` receives the
+    index in ``atoms`` of the atom that holds each voxel's maximum.
+    """
+    if is_float32:
+        draw_typed(<float *>img, g, props, fill, agg, atoms, n, work, owner)
+    else:
+        draw_typed(<double *>img, g, props, fill, agg, atoms, n, work, owner)
+
+
+SIMD_PATHS = ("sse2", "avx2", "avx512")
+
+
+def simd_path(name=None):
+    """The SIMD path the exact fill runs on: 'sse2' (baseline x86-64), 'avx2'
+    or 'avx512' (AVX-512F), picked from the CPU at first use.
+
+    Parameters
+    ----------
+    name : str, optional
+        Force this path ('best': the CPU's best again).  Every path gives
+        bitwise the same images (the same operations in the same order);
+        this is for tests and benchmarks.
+
+    Returns
+    -------
+    str
+        The path in use (after the change).
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a path this CPU (or build) does not have.
+    """
+    cdef int wanted
+    if name is not None:
+        if name == "best":
+            vcy_block_set_path(-1)
+        elif name not in SIMD_PATHS:
+            raise ValueError(f"simd path must be one of {SIMD_PATHS + ('best',)}, got {name!r}")
+        else:
+            wanted = SIMD_PATHS.index(name)
+            if wanted > vcy_block_best_path():
+                raise ValueError(f"this CPU (or build) has no {name!r} path; it has "
+                                 f"{list(SIMD_PATHS[:vcy_block_best_path() + 1])}")
+            vcy_block_set_path(wanted)
+    return SIMD_PATHS[vcy_block_path()]
+
+
+def simd_paths():
+    """The SIMD paths this CPU and build can run (see ``simd_path``)."""
+    return list(SIMD_PATHS[:vcy_block_best_path() + 1])
+
+
+def first_quadrant_atan2(y, x):
+    """atan2(y, x) for y, x >= 0 as the exact fill computes it (a polynomial,
+    vectorised; for tests): float64 arrays of one shape in, one out."""
+    import numpy as np
+    yy = np.ascontiguousarray(y, dtype=np.float64).ravel()
+    xx = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    if yy.shape != xx.shape:
+        raise ValueError("y and x differ in size")
+    out = np.empty_like(yy)
+    cdef double[::1] vy = yy, vx = xx, vo = out
+    if yy.shape[0]:
+        vcy_block_atan2(&vy[0], &vx[0], &vo[0], <int>yy.shape[0])
+    return out.reshape(np.shape(y))

@@ -1,0 +1,416 @@
+"""Where the atoms of an image come from.
+
+``AtomSource`` is what the kernels draw from: it screens its rows, selects
+the atoms of an image (in row order, centres in the image frame), and gives
+each selected atom its element kind.  ``TableSource`` holds a table's
+columns as given (no copy when they are float64 and contiguous) and scans
+them per image; the prepared tables of ``_prepared.pyx`` answer the same
+questions from a spatial index.
+"""
+
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+import numpy as np
+
+from libc.string cimport memcmp, memset
+
+from voxelize_cy.core._select cimport select_rows
+from voxelize_cy.core._strings cimport COLUMN_NOT_STR, Key, element_column
+
+cnp.import_array()
+
+
+cdef extern from "_scan.h" nogil:
+    int vcy_rows_are_valid(const double *x, const double *y, const double *z,
+                           const double *occupancy, Py_ssize_t n)
+    int vcy_rows_are_finite(const double *x, const double *y, const double *z,
+                            const double *occupancy, Py_ssize_t n)
+
+
+cdef int no_rows_to_check(const void *data, int screen) noexcept nogil:
+    return 1
+
+
+cdef int nothing_to_select(const void *data, const GridSpec *g, const Frame *f,
+                           int screen, SelBuf *out) noexcept nogil:
+    return 0
+
+
+cdef class AtomSource:
+    """Base of the atom sources: no atoms.  Subclasses set ``view`` (their
+    nogil screen and selection) and the element methods."""
+
+    def __cinit__(self, *args, **kwargs):
+        self.view.data = NULL
+        self.view.rows_are_valid = no_rows_to_check
+        self.view.select = nothing_to_select
+        self.n_rows = 0
+        self.has_elements = False
+
+    cdef KindSpace new_kind_space(self):
+        return None
+
+    cdef int encode(self, KindSpace space, SelAtom *atoms, Py_ssize_t n) except -1:
+        return 0
+
+    cdef list kind_strings(self, KindSpace space):
+        return space.strings if space is not None else []
+
+    cpdef Py_ssize_t n_source_rows(self):
+        """Rows of the table the atoms came from (atoms' ``row`` are below it)."""
+        return self.n_rows
+
+    cdef void base_props(self, AtomProps *props) noexcept:
+        props.kind_radius = NULL
+        props.kind_channel = NULL
+        props.n_kinds = 0
+        props.pos_radius = self.pos_radius
+        props.pos_ch_start = self.pos_ch_start
+        props.pos_ch = self.pos_ch
+        props.n_pos = self.n_rows
+
+
+cdef const double *data_of(object array):
+    return <const double *>cnp.PyArray_DATA(array) if cnp.PyArray_DIMS(array)[0] else NULL
+
+
+def _contiguous(array, dtype, name, n):
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if array.ndim != 1 or array.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), got {array.shape}")
+    return array
+
+
+cdef int columns_are_valid(const void *data, int screen) noexcept nogil:
+    cdef const Columns *cols = <const Columns *>data
+    if screen == SCREEN_NONE or cols.n == 0:
+        return 1
+    if screen == SCREEN_ORIGINAL:
+        return vcy_rows_are_valid(cols.x, cols.y, cols.z, cols.occupancy, cols.n)
+    return vcy_rows_are_finite(cols.x, cols.y, cols.z, cols.occupancy, cols.n)
+
+
+cdef int select_columns(const void *data, const GridSpec *g, const Frame *f,
+                        int screen, SelBuf *out) noexcept nogil:
+    return select_rows(<const Columns *>data, g, f, screen, out)
+
+
+cdef inline bint is_float64_vector(object a) noexcept:
+    # The type number says float64 for both byte orders: a byte-swapped
+    # column must be converted, never read in place.
+    return (cnp.PyArray_Check(a) and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
+            and cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_IS_C_CONTIGUOUS(a)
+            and cnp.PyArray_ISNOTSWAPPED(a))
+
+
+def float64_column(object column, str name):
+    """A numeric column as a C-contiguous 1-D float64 array (no copy when it
+    is one already); ``TypeError``/``ValueError`` naming the column otherwise."""
+    if is_float64_vector(column):
+        return column
+    values = column
+    if not isinstance(values, np.ndarray):
+        to_numpy = getattr(column, "to_numpy", None)
+        values = np.asarray(to_numpy() if to_numpy is not None else column)
+    if values.dtype != np.float64:
+        if values.dtype.kind not in "fiu" or values.dtype == np.bool_:
+            raise TypeError(f"atoms[{name!r}] must be numeric, got dtype {values.dtype}")
+        values = values.astype(np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"atoms[{name!r}] must be 1-D, got shape {values.shape}")
+    return np.ascontiguousarray(values)
+
+
+cdef Py_ssize_t position_of(ElementColumn labels, bytes name) except -2:
+    """The only position of ``name`` among the column labels; -1 when absent
+    or not unique (the caller then takes pandas' public path)."""
+    cdef Key key
+    cdef Py_ssize_t i, found = -1
+    cdef const char *wanted = name
+    cdef Py_ssize_t length = len(name)
+    for i in range(labels.n):
+        labels.key(i, &key)
+        if key.length == length and memcmp(key.ptr, wanted, length) == 0:
+            if found >= 0:
+                return -1
+            found = i
+    return found
+
+
+def pandas_columns(object df, tuple names):
+    """The stored arrays of the named columns of a pandas DataFrame.
+
+    The labels are compared as bytes and the arrays read through the
+    frame's block manager (private pandas API): about 2 µs for five columns,
+    where ``df[name]`` takes 5 µs a column, and no index engine is built for a
+    fresh copy.  None when anything is unusual (a label missing or repeated,
+    labels that are not strings, another pandas): the caller then takes the
+    public path, which also gives the error messages.
+    """
+    cdef list out = []
+    cdef ElementColumn labels
+    cdef Py_ssize_t i
+    try:
+        labels = element_column(df.columns._values)
+        manager = df._mgr
+        blocks = manager.blocks
+        block_of = manager.blknos
+        place_of = manager.blklocs
+        if labels.layout == COLUMN_NOT_STR or labels.n != len(block_of):
+            return None
+        for name in names:
+            i = position_of(labels, name.encode())
+            if i < 0:
+                return None
+            values = blocks[block_of[i]].values
+            out.append(values[place_of[i]] if values.ndim == 2 else values)
+    except Exception:
+        return None
+    return out
+
+
+cdef bint rises(const int64_t[::1] start, Py_ssize_t total) noexcept:
+    """0 <= start[0], never decreasing, start[-1] <= total (the lists of a
+    sliced Arrow array start where the slice does)."""
+    cdef Py_ssize_t i, n = start.shape[0]
+    if n == 0 or start[0] < 0 or start[n - 1] > total:
+        return False
+    for i in range(1, n):
+        if start[i] < start[i - 1]:
+            return False
+    return True
+
+
+cdef class TableSource(AtomSource):
+    """A table's columns, scanned per image.
+
+    Parameters
+    ----------
+    x, y, z, occupancy : 1-D float64 arrays of equal length (C-contiguous)
+    elements : ElementColumn, optional
+        The element of each row; without it every atom needs ``radius`` and
+        ``channel_start``/``channels``.
+    radius : 1-D float64 array, optional
+        A radius per row (Å), instead of the element's.
+    channel_start, channels : int64 (n + 1,) and int64 arrays, optional
+        The channels of row i are ``channels[channel_start[i]:channel_start[i+1]]``
+        (Arrow list offsets and values, used in place).
+    """
+
+    def __cinit__(self, x, y, z, occupancy, ElementColumn elements=None, radius=None,
+                  channel_start=None, channels=None):
+        x = float64_column(x, "x")
+        y = float64_column(y, "y")
+        z = float64_column(z, "z")
+        occupancy = float64_column(occupancy, "occupancy")
+        cdef Py_ssize_t n = cnp.PyArray_DIMS(x)[0]
+        if (cnp.PyArray_DIMS(y)[0] != n or cnp.PyArray_DIMS(z)[0] != n
+                or cnp.PyArray_DIMS(occupancy)[0] != n):
+            for name, column in (("y", y), ("z", z), ("occupancy", occupancy)):
+                if column.shape[0] != n:
+                    raise ValueError(f"atoms columns differ in length: 'x' has {n} rows, "
+                                     f"{name!r} has {column.shape[0]}")
+        self.x, self.y, self.z, self.occupancy = x, y, z, occupancy
+        self.cols.x = data_of(x)
+        self.cols.y = data_of(y)
+        self.cols.z = data_of(z)
+        self.cols.occupancy = data_of(occupancy)
+        self.cols.n = n
+        self.n_rows = n
+        if elements is not None and elements.n != n:
+            raise ValueError(f"atoms columns differ in length: 'x' has {n} rows, "
+                             f"'element' has {elements.n}")
+        self.elements = elements
+        self.has_elements = elements is not None
+        self.pos_radius = NULL
+        self.pos_ch_start = NULL
+        self.pos_ch = NULL
+        if radius is not None:
+            self.radius = _contiguous(radius, np.float64, "radius", n)
+            self.pos_radius = data_of(self.radius)
+        if channel_start is not None:
+            self.channel_start = _contiguous(channel_start, np.int64, "channel_start", n + 1)
+            self.channels = np.ascontiguousarray(channels, dtype=np.int64)
+            if self.channels.ndim != 1 or not rises(self.channel_start,
+                                                    self.channels.shape[0]):
+                raise ValueError("channel_start must rise, within 0 and len(channels)")
+            self.pos_ch_start = <const int64_t *>cnp.PyArray_DATA(self.channel_start)
+            self.pos_ch = (<const int64_t *>cnp.PyArray_DATA(self.channels)
+                           if self.channels.shape[0] else NULL)
+        if not self.has_elements and (radius is None or channel_start is None):
+            raise ValueError("a table without elements needs a radius and channels per row")
+        self.view.data = &self.cols
+        self.view.rows_are_valid = columns_are_valid
+        self.view.select = select_columns
+
+    cdef KindSpace new_kind_space(self):
+        return KindSpace(self.elements) if self.has_elements else None
+
+    cdef int encode(self, KindSpace space, SelAtom *atoms, Py_ssize_t n) except -1:
+        if space is not None:
+            space.encode(atoms, n)
+        return 0
+
+
+def check_rows(const double[::1] x, const double[::1] y, const double[::1] z,
+               const double[::1] occupancy, bint any_sign_occupancy=False):
+    """First row with a non-finite coordinate or a bad occupancy.
+
+    Returns ``(row, what)`` with ``what`` one of ``'x'``, ``'y'``, ``'z'``,
+    ``'occupancy'``, or ``(-1, None)`` when every row is valid.  Occupancies
+    must be finite, and >= 0 unless ``any_sign_occupancy``.
+    """
+    cdef Py_ssize_t i, n = x.shape[0], bad = -1
+    cdef int clean
+    if y.shape[0] != n or z.shape[0] != n or occupancy.shape[0] != n:
+        raise ValueError("x, y, z and occupancy differ in length")
+    if n == 0:
+        return -1, None
+    with nogil:
+        # The vectorised screen first; rows one by one only when it fails.
+        if any_sign_occupancy:
+            clean = vcy_rows_are_finite(&x[0], &y[0], &z[0], &occupancy[0], n)
+        else:
+            clean = vcy_rows_are_valid(&x[0], &y[0], &z[0], &occupancy[0], n)
+    if clean:
+        return -1, None
+    with nogil:
+        for i in range(n):
+            if (not (x[i] - x[i] == 0) or not (y[i] - y[i] == 0)
+                    or not (z[i] - z[i] == 0)
+                    or not (occupancy[i] - occupancy[i] == 0)
+                    or (not any_sign_occupancy and not (occupancy[i] >= 0))):
+                bad = i
+                break
+    if bad < 0:
+        return -1, None
+    for name, col in (("x", x), ("y", y), ("z", z)):
+        if not (col[bad] - col[bad] == 0):
+            return bad, name
+    return bad, "occupancy"
+
+
+def largest(const double[::1] values):
+    """The largest value (0.0 for none), or NaN when any value is NaN."""
+    cdef Py_ssize_t i, n = values.shape[0]
+    cdef double best = 0.0, v
+    cdef bint nan = False
+    if n == 0:
+        return 0.0
+    with nogil:
+        best = values[0]
+        for i in range(n):
+            v = values[i]
+            if v != v:
+                nan = True
+            elif v > best:
+                best = v
+    return float("nan") if nan or best != best else best
+
+
+def all_finite(cnp.ndarray values):
+    """True when every value of a C-contiguous float32 or float64 array is
+    finite (no NaN, no inf): the exponent bits, scanned in C (several times
+    faster than ``np.isfinite(values).all()``, with no temporary array)."""
+    cdef Py_ssize_t i, n = values.size
+    cdef const uint32_t *bits32
+    cdef const uint64_t *bits64
+    cdef uint32_t seen32 = 0
+    cdef uint64_t seen64 = 0
+    if not values.flags.c_contiguous:
+        raise ValueError("all_finite needs a C-contiguous array")
+    if values.dtype == np.float32:
+        bits32 = <const uint32_t *>cnp.PyArray_DATA(values)
+        with nogil:
+            for i in range(n):
+                # an all-ones exponent (inf or NaN) sets the flag
+                seen32 |= ((bits32[i] & 0x7f800000u) + 0x00800000u) & 0x80000000u
+        return seen32 == 0
+    if values.dtype == np.float64:
+        bits64 = <const uint64_t *>cnp.PyArray_DATA(values)
+        with nogil:
+            for i in range(n):
+                seen64 |= ((bits64[i] & 0x7ff0000000000000u) + 0x0010000000000000u) \
+                    & 0x8000000000000000u
+        return seen64 == 0
+    raise TypeError(f"all_finite takes float32 or float64, not {values.dtype}")
+
+
+def channel_lists(channel, Py_ssize_t n_channels):
+    """``(channel_start, channels)`` of one channel per row (-1: none), for
+    ``TableSource``: one pass in C.  Raises ValueError naming the first row
+    whose channel is ``>= n_channels``."""
+    values = np.ascontiguousarray(channel)
+    if values.dtype.kind not in "iu" or values.ndim != 1:
+        raise TypeError(f"channels must be a 1-D integer array, got {values.dtype}")
+    cdef cnp.ndarray as64 = np.ascontiguousarray(values, dtype=np.int64)
+    cdef const int64_t[::1] c = as64
+    cdef Py_ssize_t i, n = c.shape[0], count = 0, bad = -1
+    start = np.empty(n + 1, np.int64)
+    cdef int64_t[::1] s = start
+    with nogil:
+        s[0] = 0
+        for i in range(n):
+            if c[i] >= n_channels and bad < 0:
+                bad = i
+            if c[i] >= 0:
+                count += 1
+            s[i + 1] = count
+    if bad >= 0:
+        raise ValueError(f"row {bad} has channel {c[bad]}; there are {n_channels} channels")
+    out = np.empty(count, np.int64)
+    cdef int64_t[::1] o = out
+    count = 0
+    with nogil:
+        for i in range(n):
+            if c[i] >= 0:
+                o[count] = c[i]
+                count += 1
+    return start, out
+
+
+
+def zero_fill(cnp.ndarray values):
+    """Set every element of a C-contiguous float array to +0.0 (memset: several
+    times faster than ``values.fill(0)`` for images)."""
+    if not values.flags.c_contiguous or values.dtype.kind != "f":
+        raise ValueError("zero_fill needs a C-contiguous float array")
+    cdef void *data = cnp.PyArray_DATA(values)
+    cdef size_t nbytes = <size_t>values.nbytes
+    with nogil:
+        memset(data, 0, nbytes)
+
+
+def bitmask_lists(mask, Py_ssize_t n_channels):
+    """``(channel_start, channels)`` of rows whose channels are the set bits of
+    ``mask`` (bit c: channel c < n_channels <= 64), for ``TableSource``."""
+    values = np.ascontiguousarray(mask)
+    if values.dtype.kind != "u" or values.ndim != 1:
+        raise TypeError(f"a channel mask must be a 1-D unsigned integer array, got "
+                        f"{values.dtype}")
+    if n_channels > 64 or (values.dtype.itemsize * 8 > n_channels
+                           and values.size and int(values.max()) >> n_channels):
+        raise ValueError(f"the channel mask sets a bit beyond channel {n_channels - 1}")
+    cdef cnp.ndarray as64 = np.ascontiguousarray(values, dtype=np.uint64)
+    cdef const uint64_t[::1] m = as64
+    cdef Py_ssize_t i, c, n = m.shape[0], count = 0
+    start = np.empty(n + 1, np.int64)
+    cdef int64_t[::1] s = start
+    with nogil:
+        s[0] = 0
+        for i in range(n):
+            for c in range(n_channels):
+                if (m[i] >> c) & 1:
+                    count += 1
+            s[i + 1] = count
+    out = np.empty(count, np.int64)
+    cdef int64_t[::1] o = out
+    count = 0
+    with nogil:
+        for i in range(n):
+            for c in range(n_channels):
+                if (m[i] >> c) & 1:
+                    o[count] = c
+                    count += 1
+    return start, out

@@ -1,0 +1,13 @@
+"""The Python API over the compiled core: from atom tables to images.
+
+Holds the original module's data model (``model``: ``Grid``, ``ImageParams``,
+``Atom`` and its helper functions), the checks every entry point makes
+(``_checks``, ``_resolved``), the reading of pandas, polars and dict tables
+into the kernels' sources (``_tables``), the entry points that draw
+(``draw``: ``image_from_atoms``, ``images_from_atoms``), exact gradients
+(``gradients``), prepared tables (``prepared``), rigid frames (``frames``),
+and image parameters written as text (``text_params``, shared by the command
+line and PyMOL).
+
+May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``.
+"""

@@ -1,0 +1,358 @@
+"""A sharded structure cache: many structures per Arrow IPC file, and an index.
+
+Hundreds of thousands of small files are slow to list, copy and open on the
+network filesystems and object stores where training data lives.  A sharded
+cache keeps about ``shard_size`` structures per file (``shard-00000.arrow``, one
+record batch per structure, uncompressed so that a memory map serves it
+without a copy) and an index (``index.arrow``: structure id, shard, batch, row
+count, first row in its shard, and the source file's size and modification time).
+
+``StructureCache(DIR)`` opens the index only; a lookup maps that structure's
+batch from its shard (shards are memory-mapped when first used) and returns the
+table ``atoms_from_file`` gives for the source file.  ``convert_to_shards`` adds
+what is new or changed (by size and modification time) and leaves the rest; it
+writes whole shards and replaces the index atomically after each one, so an
+interrupted run leaves the cache as it was or with whole shards added.  The
+parsing runs on any ``concurrent.futures.Executor``: a process pool by default,
+or a Dask or Ray cluster's.
+
+Needs pyarrow (the ``cache`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from voxelize_cy.io.cache import _pyarrow, cache_name, table_to_frame, write_atomically
+from voxelize_cy.io.convert import ConvertResult, _worker_context
+from voxelize_cy.io.files import atoms_from_file
+
+__all__ = ["StructureCache", "convert_to_shards", "RayExecutor", "INDEX_NAME"]
+
+INDEX_NAME = "index.arrow"
+_INDEX_COLUMNS = ("id", "shard", "batch", "first_row", "rows", "source_size",
+                  "source_mtime_ns")
+
+
+def structure_id(path: Union[str, os.PathLike]) -> str:
+    """The id of a structure file in a sharded cache: ``1abc.cif.gz`` -> ``1abc``."""
+    return cache_name(path)[: -len(".feather")]
+
+
+def _schema(pa):
+    return pa.schema([("monomer", pa.string()), ("element", pa.string())]
+                     + [(c, pa.float64()) for c in ("x", "y", "z", "occupancy")])
+
+
+def _parse(source: str, options: dict):
+    """One structure file as Arrow IPC stream bytes (runs in a worker), with its
+    id, size and modification time; or the reason it cannot be read."""
+    pa = _pyarrow()
+    try:
+        stat = os.stat(source)
+        atoms = atoms_from_file(source, **options)
+        batch = pa.record_batch([
+            pa.array(atoms["monomer"].to_numpy(dtype=object), type=pa.string()),
+            pa.array(atoms["element"].to_numpy(dtype=object), type=pa.string()),
+            *[pa.array(atoms[c].to_numpy(dtype="float64")) for c in ("x", "y", "z",
+                                                                     "occupancy")],
+        ], schema=_schema(pa))
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        return source, sink.getvalue().to_pybytes(), stat.st_size, stat.st_mtime_ns, ""
+    except Exception as err:  # reported per file; the other files go on
+        return source, None, 0, 0, " ".join(str(err).split()) or type(err).__name__
+
+
+def _read_index(path: Path) -> Dict[str, np.ndarray]:
+    pa = _pyarrow()
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    return {name: table.column(name).to_numpy(zero_copy_only=False)
+            for name in _INDEX_COLUMNS}
+
+
+def _write_index(out_dir: Path, index: Dict[str, list]) -> None:
+    pa = _pyarrow()
+    table = pa.table({
+        "id": pa.array(index["id"], type=pa.string()),
+        "shard": pa.array(index["shard"], type=pa.int32()),
+        "batch": pa.array(index["batch"], type=pa.int32()),
+        "first_row": pa.array(index["first_row"], type=pa.int64()),
+        "rows": pa.array(index["rows"], type=pa.int64()),
+        "source_size": pa.array(index["source_size"], type=pa.int64()),
+        "source_mtime_ns": pa.array(index["source_mtime_ns"], type=pa.int64()),
+    })
+
+    def write(temporary):
+        with pa.OSFile(temporary, "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+
+    write_atomically(out_dir / INDEX_NAME, write)
+
+
+def _shard_path(out_dir: Path, shard: int) -> Path:
+    return out_dir / f"shard-{shard:05d}.arrow"
+
+
+def convert_to_shards(
+    sources: Iterable[Union[str, os.PathLike]],
+    out_dir: Union[str, os.PathLike],
+    *,
+    shard_size: int = 1000,
+    executor=None,
+    jobs: Optional[int] = None,
+    force: bool = False,
+    on_result: Optional[Callable[[ConvertResult], None]] = None,
+    **options,
+) -> List[ConvertResult]:
+    """Convert structure files into a sharded cache in ``out_dir``.
+
+    Parameters
+    ----------
+    sources : paths of mmCIF/PDB files (gzipped or not)
+    out_dir : the cache's folder (made if missing)
+    shard_size : int
+        Structures per shard file (the last shard of a run may hold fewer).
+    executor : concurrent.futures.Executor, optional
+        Where the files are parsed: e.g. ``distributed.Client(address).get_executor()``
+        (Dask) or a Ray executor.  Default: a process pool of ``jobs`` workers
+        (every core), started with ``forkserver`` or ``spawn``; ``jobs=1`` parses
+        in this process.  Shards and index are written by this process; the
+        result does not depend on the executor.
+    force : bool
+        Convert every source again, changed or not.
+    on_result : callable, optional
+        Called with each ``ConvertResult`` as it arrives.
+    **options
+        ``model``, ``chain``, ``hydrogens``, ``waters`` for ``atoms_from_file``.
+
+    Returns
+    -------
+    list of ConvertResult, in the order of ``sources``: 'written', 'skipped'
+    (in the cache with the same size and modification time) or 'failed' (with
+    the reason; the other files are still converted).
+    """
+    pa = _pyarrow()
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise ValueError(f"shard_size must be an int >= 1, got {shard_size!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index_path = out_dir / INDEX_NAME
+    old = _read_index(index_path) if index_path.exists() else {c: np.array([]) for c in
+                                                                 _INDEX_COLUMNS}
+    index = {c: list(old[c].tolist()) for c in _INDEX_COLUMNS}
+    position = {name: k for k, name in enumerate(index["id"])}
+    next_shard = int(max(index["shard"]) + 1) if index["shard"] else 0
+
+    results: Dict[int, ConvertResult] = {}
+    todo = []
+    seen = {}
+    for i, source in enumerate(map(str, sources)):
+        name = structure_id(source)
+        if name in seen:
+            results[i] = ConvertResult(source, name, "failed", f"same id as {seen[name]}")
+            continue
+        seen[name] = source
+        try:
+            stat = os.stat(source)
+        except OSError as err:
+            results[i] = ConvertResult(source, name, "failed", err.strerror or str(err))
+            continue
+        k = position.get(name)
+        if (not force and k is not None and index["source_size"][k] == stat.st_size
+                and index["source_mtime_ns"][k] == stat.st_mtime_ns):
+            results[i] = ConvertResult(source, name, "skipped", n_atoms=index["rows"][k])
+            continue
+        todo.append((i, source))
+    for i in sorted(results):
+        if on_result is not None:
+            on_result(results[i])
+
+    pending: List[tuple] = []  # (i, source, ipc bytes, size, mtime) of the open shard
+
+    def flush():
+        nonlocal next_shard, pending
+        if not pending:
+            return
+        pending.sort()  # the same shard whatever the order results arrived in
+        batches = [pa.ipc.open_stream(payload).read_next_batch()
+                   for _, _, payload, _, _ in pending]
+
+        def write(temporary):
+            with pa.OSFile(temporary, "wb") as sink, \
+                    pa.ipc.new_file(sink, _schema(pa)) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+
+        write_atomically(_shard_path(out_dir, next_shard), write)
+        first_row = 0
+        for b, (i, source, _, size, mtime) in enumerate(pending):
+            name = structure_id(source)
+            values = (name, next_shard, b, first_row, batches[b].num_rows, size, mtime)
+            first_row += batches[b].num_rows
+            k = position.get(name)
+            if k is None:
+                position[name] = len(index["id"])
+                for column, value in zip(_INDEX_COLUMNS, values):
+                    index[column].append(value)
+            else:  # a changed structure: the index points to its new rows
+                for column, value in zip(_INDEX_COLUMNS, values):
+                    index[column][k] = value
+        _write_index(out_dir, index)
+        next_shard += 1
+        pending = []
+
+    def take(i, outcome):
+        source, payload, size, mtime, reason = outcome
+        name = structure_id(source)
+        if payload is None:
+            result = ConvertResult(source, name, "failed", reason)
+        else:
+            pending.append((i, source, payload, size, mtime))
+            rows = pa.ipc.open_stream(payload).read_next_batch().num_rows
+            result = ConvertResult(source, name, "written", n_atoms=rows)
+        results[i] = result
+        if on_result is not None:
+            on_result(result)
+
+    # Sources go out in runs of shard_size, so that a shard holds the structures
+    # of one run (in the order of sources) whichever executor parsed them.
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    pool = None
+    if executor is None and jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                   mp_context=_worker_context())
+    try:
+        for start in range(0, len(todo), shard_size):
+            run = todo[start:start + shard_size]
+            where = executor if executor is not None else pool
+            if where is None:
+                outcomes = [(i, _parse(source, options)) for i, source in run]
+            else:
+                futures = [(i, where.submit(_parse, source, options)) for i, source in run]
+                outcomes = [(i, future.result()) for i, future in futures]
+            for i, outcome in outcomes:
+                take(i, outcome)
+            flush()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    if not index_path.exists():
+        _write_index(out_dir, index)
+    return [results[i] for i in sorted(results)]
+
+
+class RayExecutor:
+    """A ``concurrent.futures``-style executor on a Ray cluster (Ray has none of
+    its own): ``submit`` runs the call as a Ray task and returns its future.
+
+    Parameters
+    ----------
+    **init
+        Passed to ``ray.init`` when Ray is not initialised yet (e.g.
+        ``address="ray://head:10001"``, or ``num_cpus=`` for a local Ray).
+    """
+
+    def __init__(self, **init):
+        try:
+            import ray
+        except ImportError:
+            raise ImportError("RayExecutor needs ray: pip install 'voxelize_cy[ray]'") from None
+        if not ray.is_initialized():
+            ray.init(**init)
+        self._ray = ray
+
+    def submit(self, fn, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` as a Ray task; a ``concurrent.futures.Future``."""
+        return self._ray.remote(fn).remote(*args, **kwargs).future()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    shard: int
+    batch: int
+    rows: int
+
+
+class StructureCache:
+    """A sharded structure cache, opened for reading.
+
+    Parameters
+    ----------
+    path : the cache's folder (``convert_to_shards`` / ``voxelize-cy convert
+        --shard-size``)
+
+    Opening reads the index only; ``cache["1abc"]`` maps that structure's rows
+    from its shard (memory-mapped on first use) and returns the table
+    ``atoms_from_file`` gives for its source file.  Safe to open in each
+    DataLoader worker (pickling a cache pickles its folder, not its maps).
+    """
+
+    def __init__(self, path: Union[str, os.PathLike]):
+        self.path = Path(path)
+        index_path = self.path / INDEX_NAME
+        if not index_path.exists():
+            raise FileNotFoundError(f"{self.path} is not a sharded structure cache "
+                                    f"(no {INDEX_NAME})")
+        index = _read_index(index_path)
+        self._ids = [str(name) for name in index["id"]]
+        self._where = {name: _Entry(int(s), int(b), int(r)) for name, s, b, r in
+                       zip(self._ids, index["shard"], index["batch"], index["rows"])}
+        self._readers: Dict[int, object] = {}
+
+    def __getstate__(self):
+        return {"path": self.path}
+
+    def __setstate__(self, state):
+        self.__init__(state["path"])
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> List[str]:
+        """The structure ids, in the order they were added."""
+        return list(self._ids)
+
+    def __contains__(self, name) -> bool:
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def _reader(self, shard: int):
+        reader = self._readers.get(shard)
+        if reader is None:
+            pa = _pyarrow()
+            reader = pa.ipc.open_file(pa.memory_map(str(_shard_path(self.path, shard))))
+            self._readers[shard] = reader
+        return reader
+
+    def batch(self, name: str):
+        """The structure's rows as an Arrow record batch (no copy)."""
+        try:
+            entry = self._where[name]
+        except KeyError:
+            raise KeyError(f"no structure {name!r} in the cache at {self.path}") from None
+        return self._reader(entry.shard).get_batch(entry.batch)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """The atom table of structure ``name`` (columns ``monomer, element, x, y,
+        z, occupancy``, as ``atoms_from_file`` gives for its source file)."""
+        return table_to_frame(self.batch(name))
+
+    def __repr__(self) -> str:
+        return f"StructureCache({str(self.path)!r}: {len(self)} structures)"

@@ -1,0 +1,10 @@
+"""Training: the PyTorch layer and a dataset of random views.
+
+Holds ``torch`` (``Voxelizer`` and ``voxelize``: images as a differentiable
+function of the coordinates; needs torch) and ``data`` (``StructureViews``:
+random-frame views of a sharded cache, for a ``DataLoader``).  Their public
+import paths are ``voxelize_cy.torch`` and ``voxelize_cy.data``.
+
+May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``,
+``voxelize_cy.images``, ``voxelize_cy.io``.
+"""

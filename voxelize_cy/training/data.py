@@ -1,0 +1,107 @@
+"""A dataset for training: random views of the structures of a sharded cache.
+
+``StructureViews(cache, ...)`` is a map-style dataset (``len`` and ``[i]``, what
+``torch.utils.data.DataLoader`` and ``DistributedSampler`` take; torch itself
+is not needed): item ``i`` is ``views`` images of structure ``cache.ids[i]``,
+each centred on an atom of the structure drawn at random and turned by a
+uniformly random rotation, made in one batch call.  The randomness comes from
+``(seed, epoch, i)`` alone, so an item is the same whichever worker process,
+rank or run makes it; ``set_epoch`` moves to the next epoch's draws (call it with
+the sampler's).  The cache travels to worker processes as its folder: each
+worker maps the shards it reads itself.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import numpy as np
+
+from voxelize_cy.images.frames import random_frame
+from voxelize_cy.images.model import Grid, ImageParams
+from voxelize_cy.io.shards import StructureCache
+from voxelize_cy.images.draw import images_from_atoms
+
+__all__ = ["StructureViews"]
+
+
+class StructureViews:
+    """Random-frame views of every structure of a sharded cache.
+
+    Parameters
+    ----------
+    cache : StructureCache or path
+        The sharded cache (``convert_to_shards``).
+    length_voxels, resolution_A : int, float
+        The grid of every view.
+    channels : list of str or str
+        Element patterns, or a channel set name (then the cache's tables are
+        typed per item with ``add_channels``, which costs tens of ms).
+    radii_A : float or dict
+        ``element_radii_A`` for element patterns (ignored for a channel set).
+    views : int
+        Images per item.
+    seed : int
+        With the epoch and the index, all an item's randomness.
+    dtype : numpy dtype
+        float32 (default, for PyTorch) or float64.
+    threads : int
+        Threads per item's batch call (1 suits DataLoader workers).
+    **options
+        ``fill``, ``agg``, ``radius_scale``, ``gaussian_radius_multiple`` for
+        ``images_from_atoms``.
+
+    Items are dicts: ``image`` (views, C, L, L, L), ``id`` (str), ``index``,
+    ``frames`` (views, 4, 4).
+    """
+
+    def __init__(self, cache: Union[StructureCache, str], *, length_voxels: int,
+                 resolution_A: float, channels: Union[Sequence[str], str],
+                 radii_A: Union[float, dict, None] = 1.0, views: int = 1, seed: int = 0,
+                 dtype=np.float32, threads: int = 1, **options):
+        self.cache = cache if isinstance(cache, StructureCache) else StructureCache(cache)
+        if isinstance(views, bool) or not isinstance(views, int) or views < 1:
+            raise ValueError(f"views must be an int >= 1, got {views!r}")
+        self.ids = self.cache.ids
+        self.params = ImageParams(Grid(length_voxels, resolution_A, np.zeros(3)),
+                                  channels if isinstance(channels, str) else list(channels),
+                                  None if isinstance(channels, str) else radii_A)
+        self.views, self.seed, self.dtype = views, int(seed), np.dtype(dtype)
+        self.threads, self.options = threads, options
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use epoch ``epoch``'s random draws from now on."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def frames(self, index: int, atoms) -> np.ndarray:
+        """The (views, 4, 4) frames of item ``index`` this epoch."""
+        rng = np.random.default_rng([self.seed, self.epoch, int(index)])
+        xyz = atoms[["x", "y", "z"]].to_numpy()
+        centres = xyz[rng.integers(len(xyz), size=self.views)]
+        return np.stack([random_frame(c, rng) for c in centres])
+
+    def __getitem__(self, index: int) -> dict:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} structures")
+        index = int(index) % len(self)
+        name = self.ids[index]
+        atoms = self.cache[name]
+        if isinstance(self.params.channels, str):
+            from voxelize_cy.chemistry.channel_sets import add_channels
+
+            atoms = add_channels(atoms, self.params.channels)
+        frames = self.frames(index, atoms)
+        image = images_from_atoms(atoms, self.params, frames=frames, dtype=self.dtype,
+                                  num_threads=self.threads, **self.options)
+        return {"image": image, "id": name, "index": index, "frames": frames}
+
+    def __repr__(self) -> str:
+        grid = self.params.grid
+        return (f"StructureViews({len(self)} structures, {self.views} views of "
+                f"{grid.length_voxels}^3 x {grid.resolution_A} A, seed {self.seed}, "
+                f"epoch {self.epoch})")
+
