@@ -7,5 +7,5 @@ image in the format its file name asks for) and ``pymol`` (PyMOL's
 import paths are ``voxelize_cy.plotting``, ``voxelize_cy.maps`` and
 ``voxelize_cy.pymol``.
 
-May import: ``voxelize_cy.core``, ``voxelize_cy.images``, ``voxelize_cy.io``.
+May import: ``voxelize_cy.core``, ``voxelize_cy.images``.
 """
