@@ -43,34 +43,14 @@ from voxelize_cy.core._kernels import DEBUG as _DEBUG  # noqa: E402
 from voxelize_cy.core._kernels import LINETRACE as _LINETRACE  # noqa: E402
 from voxelize_cy.core._kernels import OPENMP as _OPENMP  # noqa: E402
 from voxelize_cy.images._checks import ChannelPatternError  # noqa: E402
-from voxelize_cy.images.draw import image_from_atoms, images_from_atoms  # noqa: E402
 from voxelize_cy.images.frames import random_frame, transform_atoms  # noqa: E402
 from voxelize_cy.images.gradients import atom_gradients  # noqa: E402
-from voxelize_cy.images.model import (  # noqa: E402, F401  (the original's names)
-    Atom,
-    Cube,
-    Grid,
-    Image,
-    ImageParams,
-    Sphere,
-    _add_atom_to_image,
-    _calc_sphere_cube_overlap_volume_A3,
-    _discard_atoms_outside_image,
-    _discard_voxels_outside_image,
-    _find_voxels_containing_coords,
-    _find_voxels_possibly_contacting_sphere,
-    _get_element_channel,
-    _get_element_radius,
-    _get_max_element_radius,
-    _get_voxel_center_coords,
-    _make_atom,
-    _make_cube,
-    _make_empty_image,
-)
 from voxelize_cy.images.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
 from voxelize_cy.io.example import example_atoms  # noqa: E402
 from voxelize_cy.io.files import atoms_from_file, write_b_factors  # noqa: E402
 from voxelize_cy.io.shards import StructureCache, convert_to_shards  # noqa: E402
+# The original module's names (its data model, helpers and image_from_atoms).
+from voxelize_cy.voxelize import *  # noqa: E402, F401, F403
 
 __all__ = [
     "Atom",

@@ -175,6 +175,20 @@ cdef inline void frame_table_box(const Frame *f, const GridSpec *g, double *lo,
         hi[a] = c[a] + half + pad
 
 
+cdef inline void selection_box(const Frame *f, const GridSpec *g, double *lo,
+                               double *hi) noexcept nogil:
+    """The box in the table's frame that holds every atom the image may
+    draw: ``frame_table_box`` under a frame, the grid's selection box
+    otherwise."""
+    cdef int a
+    if f.active:
+        frame_table_box(f, g, lo, hi)
+    else:
+        for a in range(3):
+            lo[a] = g.select_lo[a]
+            hi[a] = g.select_hi[a]
+
+
 cdef inline bint axis_bounds(double c, double r, int axis, const GridSpec *g,
                              int *lo, int *hi) noexcept nogil:
     """Candidate voxel range along one axis, clipped to [0, L); False if empty.

@@ -58,6 +58,32 @@ cdef inline double face_area(const double *t, int stride, int j, int k) noexcept
             - (t[(j + 1) * stride + k] - t[j * stride + k]))
 
 
+cdef inline double face_sum(const double *u0, int n0, Py_ssize_t s0,
+                           const double *u1, int n1, Py_ssize_t s1,
+                           const double *u2, int n2, Py_ssize_t s2,
+                           const double *block, double *table) noexcept nogil:
+    """One component of the block's surface integral: over the n0 + 1 planes
+    of one axis (at unit coordinates ``u0``), each face's area on the unit
+    disc times the jump of ``block`` across it.  A plane's faces are indexed
+    over the other two axes (``u1``, ``u2``); ``s0``, ``s1``, ``s2`` are the
+    block's strides along the three axes."""
+    cdef double total = 0, area, above, below
+    cdef int f, a, b
+    cdef Py_ssize_t at
+    for f in range(n0 + 1):
+        if not (u0[f] > -1 and u0[f] < 1):
+            continue
+        vcy_unit_disc_plane(u0[f], u1, n1 + 1, u2, n2 + 1, table)
+        for a in range(n1):
+            for b in range(n2):
+                area = face_area(table, n2 + 1, a, b)
+                at = f * s0 + a * s1 + b * s2
+                above = block[at] if f < n0 else 0
+                below = block[at - s0] if f > 0 else 0
+                total += area * (above - below)
+    return total
+
+
 cdef inline void block_gradient(const real_t *grad, const int32_t *owner, int32_t atom,
                                 const int64_t *channels, int n_channels, Py_ssize_t L,
                                 const int *lo, const int *n, double *block) noexcept nogil:
@@ -146,47 +172,18 @@ cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
     # The block's gradient, summed over the atom's channels (those it holds
     # the maximum of, with the max aggregation).
     cdef Py_ssize_t L = g.length
-    cdef int i, j, k
     cdef int n[3]
     n[0] = nx
     n[1] = ny
     n[2] = nz
     block_gradient(grad, owner, atom, channels, n_channels, L, lo, n, block)
 
-    cdef double sx = 0, sy = 0, sz = 0, area, below, above
-    # x: planes of constant x; faces indexed (j, k) over (y, z).
-    for i in range(nx + 1):
-        if not (ux[i] > -1 and ux[i] < 1):
-            continue
-        vcy_unit_disc_plane(ux[i], uy, ny + 1, uz, nz + 1, table)
-        for j in range(ny):
-            for k in range(nz):
-                area = face_area(table, nz + 1, j, k)
-                above = block[(i * ny + j) * nz + k] if i < nx else 0
-                below = block[((i - 1) * ny + j) * nz + k] if i > 0 else 0
-                sx += area * (above - below)
-    # y: faces indexed (i, k) over (x, z).
-    for j in range(ny + 1):
-        if not (uy[j] > -1 and uy[j] < 1):
-            continue
-        vcy_unit_disc_plane(uy[j], ux, nx + 1, uz, nz + 1, table)
-        for i in range(nx):
-            for k in range(nz):
-                area = face_area(table, nz + 1, i, k)
-                above = block[(i * ny + j) * nz + k] if j < ny else 0
-                below = block[(i * ny + j - 1) * nz + k] if j > 0 else 0
-                sy += area * (above - below)
-    # z: faces indexed (i, j) over (x, y).
-    for k in range(nz + 1):
-        if not (uz[k] > -1 and uz[k] < 1):
-            continue
-        vcy_unit_disc_plane(uz[k], ux, nx + 1, uy, ny + 1, table)
-        for i in range(nx):
-            for j in range(ny):
-                area = face_area(table, ny + 1, i, j)
-                above = block[(i * ny + j) * nz + k] if k < nz else 0
-                below = block[(i * ny + j) * nz + k - 1] if k > 0 else 0
-                sz += area * (above - below)
+    # Faces of constant x indexed (j, k) over (y, z); of constant y, (i, k);
+    # of constant z, (i, j).  The block's strides: ny * nz, nz, 1.
+    cdef Py_ssize_t sj = nz, si = <Py_ssize_t>ny * nz
+    cdef double sx = face_sum(ux, nx, si, uy, ny, sj, uz, nz, 1, block, table)
+    cdef double sy = face_sum(uy, ny, sj, ux, nx, si, uz, nz, 1, block, table)
+    cdef double sz = face_sum(uz, nz, 1, ux, nx, si, uy, ny, sj, block, table)
 
     cdef double scale
     if fill == FILL_FRACTION_ATOM:

@@ -91,6 +91,21 @@ cdef int image_info(cnp.ndarray img, int ndim, int *length, int *n_channels,
     return 0
 
 
+cdef int begin_pass(cnp.ndarray img, GridSpec *g, Frame *f, bint *is_float32, double cx,
+                    double cy, double cz, double resolution_A, double max_radius_A,
+                    object density, object frame) except -1:
+    """The start of a pass over one (C, L, L, L) image: check the image, set
+    up its grid (widened by a density fill's reach) and read the frame."""
+    cdef int length, n_channels
+    image_info(img, 4, &length, &n_channels, is_float32)
+    fill_grid_spec(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
+    if density is not None:
+        set_density(g, density[0], density[1])
+        widen_atom_box(g, density[2])
+    read_frame(frame, f)
+    return 0
+
+
 cdef int read_frame(object frame, Frame *f) except -1:
     """``frame``: None (identity) or 12 float64 numbers, R row-major then t."""
     cdef const double[::1] v
@@ -159,16 +174,12 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     (libmolgrid's options, and how far an atom reaches in its radii: the atom
     box grows by it).
     """
-    cdef int length, n_channels
-    cdef bint is_float32
-    image_info(img, 4, &length, &n_channels, &is_float32)
     cdef GridSpec g
-    fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
-    if density is not None:
-        set_density(&g, density[0], density[1])
-        widen_atom_box(&g, density[2])
     cdef Frame f
-    read_frame(frame, &f)
+    cdef bint is_float32
+    begin_pass(img, &g, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A, density,
+               frame)
+    cdef int length = g.length, n_channels = g.n_channels
     cdef SelBuf buf
     buf.atoms = NULL
     cdef int status = IMAGE_OK
@@ -477,18 +488,14 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
     ``draw_image`` draws with the same arguments.  Returns ``(status, row)``
     as ``draw_image`` (nothing added unless status is 0).
     """
-    cdef int length, n_channels
+    cdef GridSpec g
+    cdef Frame f
     cdef bint is_float32
-    image_info(grad, 4, &length, &n_channels, &is_float32)
+    begin_pass(grad, &g, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A, density,
+               frame)
     if out.shape[1] != 3 or out.shape[0] != source.n_source_rows():
         raise ValueError("out must be (n_rows, 3)")
-    cdef GridSpec g
-    fill_grid_spec(&g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
-    if density is not None:
-        set_density(&g, density[0], density[1])
-        widen_atom_box(&g, density[2])
-    cdef Frame f
-    read_frame(frame, &f)
+    cdef int length = g.length, n_channels = g.n_channels
     cdef SelBuf buf
     buf.atoms = NULL
     cdef int status = IMAGE_OK

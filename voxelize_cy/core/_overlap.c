@@ -41,8 +41,7 @@
 
 #include <math.h>
 
-#define VCY_PI 3.14159265358979323846264338327950288
-#define VCY_PI_6 0.52359877559829887307710723054658381
+#include "_overlap_simd.h" /* the constants, and pair_weight */
 
 static inline double clamp01(double v)
 {
@@ -90,11 +89,7 @@ static inline void pair_terms(double p, double q, vcy_pair *out)
     const double alpha = atan2(z, p * q);
     const double phi_p = atan2(z, q);
     const double phi_q = atan2(z, p);
-    const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
-    const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
-    double w = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
-    w = (w > 0.0) ? w : 0.0;
-    out->w = (w < VCY_PI_6) ? w : VCY_PI_6;
+    out->w = pair_weight(p, q, z, alpha, phi_p, phi_q);
     out->z = z;
     out->alpha = alpha;
     out->phi_p = phi_p;

@@ -122,6 +122,21 @@ VCY_INLINE double voxel_value(const double *h0, const double *h1, const double *
     return (far2 <= 1.0) ? inside : v;
 }
 
+/* W(p, q, 0) from its angles: the area of the spherical region, alpha -
+ * p phi_p - q phi_q, less its moments about the two planes, over 3; clamped
+ * to [0, pi/6].  z = sqrt(1 - p^2 - q^2), the height of the vertex.  The
+ * scalar routine (_overlap.c, libm's atan2) and the batch below (atan2_q1)
+ * share it. */
+VCY_INLINE double pair_weight(double p, double q, double z, double alpha, double phi_p,
+                              double phi_q)
+{
+    const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
+    const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
+    double w = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
+    w = (w > 0.0) ? w : 0.0;
+    return (w < VCY_PI_6) ? w : VCY_PI_6;
+}
+
 /* The pair terms of n pairs (p[t], q[t]) whose corner lies inside the ball
  * (the caller's promise): one branch-free loop over the batch. */
 VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv, int n,
@@ -135,11 +150,7 @@ VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv,
         const double alpha = atan2_q1(z, p * q);
         const double phi_p = atan2_q1(z, q);
         const double phi_q = atan2_q1(z, p);
-        const double mp = 0.5 * ((1.0 - p * p) * phi_p - q * z);
-        const double mq = 0.5 * ((1.0 - q * q) * phi_q - p * z);
-        double v = (alpha - p * phi_p - q * phi_q - p * mp - q * mq) / 3.0;
-        v = (v > 0.0) ? v : 0.0;
-        w[t] = (v < VCY_PI_6) ? v : VCY_PI_6;
+        w[t] = pair_weight(p, q, z, alpha, phi_p, phi_q);
         zz[t] = z;
         al[t] = alpha;
         fp[t] = phi_p;

@@ -30,7 +30,7 @@ from voxelize_cy.core._geometry cimport (
     GridSpec,
     SelAtom,
     frame_apply,
-    frame_table_box,
+    selection_box,
     inside_atom_box,
 )
 from voxelize_cy.core._kinds cimport KindSpace
@@ -95,12 +95,7 @@ cdef int select_cells(const void *data, const GridSpec *g, const Frame *f, int s
     cdef double x, y, z
     if ix.n == 0:
         return 0
-    if f.active:
-        frame_table_box(f, g, lo, hi)
-    else:
-        for a in range(3):
-            lo[a] = g.select_lo[a]
-            hi[a] = g.select_hi[a]
+    selection_box(f, g, lo, hi)
     for a in range(3):
         if not cell_range(ix, a, lo[a], hi[a], &first[a], &last[a]):
             return 0

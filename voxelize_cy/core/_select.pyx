@@ -10,7 +10,7 @@ rows are ever mapped.
 
 from libc.stdlib cimport free, malloc, realloc
 
-from voxelize_cy.core._geometry cimport frame_apply, frame_table_box, inside_atom_box
+from voxelize_cy.core._geometry cimport frame_apply, inside_atom_box, selection_box
 
 
 cdef extern from "_scan.h" nogil:
@@ -75,13 +75,7 @@ cdef int select_rows(const Columns *cols, const GridSpec *g, const Frame *f, int
     cdef double lo[3]
     cdef double hi[3]
     cdef double p[3]
-    cdef int a
-    if f.active:
-        frame_table_box(f, g, lo, hi)
-    else:
-        for a in range(3):
-            lo[a] = g.select_lo[a]
-            hi[a] = g.select_hi[a]
+    selection_box(f, g, lo, hi)
     while start < cols.n:
         start = vcy_scan_box(cols.x, cols.y, cols.z, cols.occupancy, start, cols.n, lo, hi,
                              screen, hits, HITS_PER_PASS, &n_hits, &bad)

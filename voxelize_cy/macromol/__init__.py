@@ -13,44 +13,5 @@ May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``,
 ``voxelize_cy.images``.
 """
 
-from voxelize_cy.macromol._api import (
-    AggAlgorithm,
-    FillAlgorithm,
-    Grid,
-    Image,
-    ImageParams,
-    ValidationError,
-    add_atom_channel_by_expr,
-    discard_atoms_outside_image,
-    find_occupied_voxels,
-    find_voxels_containing_coords,
-    get_voxel_center_coords,
-    image_from_all_atoms,
-    image_from_atoms,
-    images_from_atoms,
-    set_atom_channels_by_element,
-    set_atom_channels_by_set,
-    set_atom_radius_A,
-    write_npz,
-)
-
-__all__ = [
-    "AggAlgorithm",
-    "FillAlgorithm",
-    "Grid",
-    "Image",
-    "ImageParams",
-    "ValidationError",
-    "add_atom_channel_by_expr",
-    "discard_atoms_outside_image",
-    "find_occupied_voxels",
-    "find_voxels_containing_coords",
-    "get_voxel_center_coords",
-    "image_from_all_atoms",
-    "image_from_atoms",
-    "images_from_atoms",
-    "set_atom_channels_by_element",
-    "set_atom_channels_by_set",
-    "set_atom_radius_A",
-    "write_npz",
-]
+from voxelize_cy.macromol._api import *  # noqa: F401, F403
+from voxelize_cy.macromol._api import __all__  # noqa: F401
