@@ -36,7 +36,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from _workloads import centres, load_1qjg
 
 HERE = Path(__file__).resolve().parent

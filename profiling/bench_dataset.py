@@ -23,9 +23,9 @@ from pathlib import Path
 from _workloads import cpu_model, linked_structures, write_results
 
 import voxelize_cy as vc
+from voxelize_cy.data import StructureViews
 from voxelize_cy.io.cache import cache_name, read_cache
 from voxelize_cy.io.convert import convert_structures
-from voxelize_cy.data import StructureViews
 
 N_STRUCTURES, BLOCK, ROUNDS = 600, 50, 6
 OPTIONS = dict(length_voxels=24, resolution_A=1.0, channels=["C", "N", "O", ".*"],

@@ -20,7 +20,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _workloads import CHANNELS, WORKLOADS, centres, load_1qjg
 
 import voxelize_cy as vc

@@ -15,7 +15,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 import voxelize_cy as vc

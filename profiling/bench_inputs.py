@@ -26,7 +26,6 @@ import time
 
 import numpy as np
 import pandas as pd
-
 from _workloads import WORKLOADS, centres, image_params, load_1qjg
 
 import voxelize_cy as vc

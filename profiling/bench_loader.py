@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _workloads import CHANNELS, STRUCTURES, atoms_with_pdbecif
 
 import voxelize_cy as vc

@@ -21,7 +21,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _workloads import WORKLOADS, centres, load_1qjg
 
 import voxelize_cy as vc

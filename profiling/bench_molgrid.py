@@ -47,7 +47,6 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _workloads import CHANNELS, REPO_ROOT, centres, cpu_model, load_1qjg  # noqa: E402
 
 import voxelize_cy as vc  # noqa: E402

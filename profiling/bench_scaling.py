@@ -20,7 +20,6 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
-
 from _workloads import CHANNELS, load_1qjg
 
 import voxelize_cy as vc

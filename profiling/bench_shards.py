@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _workloads import STRUCTURES, cpu_model, linked_structures, write_results
 
 import voxelize_cy as vc

@@ -33,9 +33,14 @@ import argparse  # noqa: E402
 import threading  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _workloads import (  # noqa: E402
-    CHANNELS, WORKLOADS, centres, image_params, load_1qjg, median_seconds)
+    CHANNELS,
+    WORKLOADS,
+    centres,
+    image_params,
+    load_1qjg,
+    median_seconds,
+)
 
 import voxelize_cy as vc  # noqa: E402
 from voxelize_cy.core import _kernels  # noqa: E402

@@ -39,9 +39,15 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from _workloads import (  # noqa: E402
-    CHANNELS, WORKLOADS, centres, cpu_model, image_params, load_1qjg, median_ms_per_image)
+    CHANNELS,
+    WORKLOADS,
+    centres,
+    cpu_model,
+    image_params,
+    load_1qjg,
+    median_ms_per_image,
+)
 
 import voxelize_cy as vc  # noqa: E402
 from voxelize_cy.core import _kernels  # noqa: E402

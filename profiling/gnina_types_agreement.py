@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _workloads import REPO_ROOT, STRUCTURES
 
 import voxelize_cy as vc
@@ -161,7 +160,10 @@ def property_lines(results):
     """The ``properties`` set against moleculekit (all atoms moleculekit typed)."""
     from collections import Counter
 
-    from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS, property_channels
+    from voxelize_cy.chemistry.property_channels import (
+        PROPERTY_CHANNELS,
+        property_channels,
+    )
 
     reference = REPO_ROOT / "tests" / "data" / "moleculekit"
     lines = ["properties against moleculekit's getChannels (all eight channels right):",

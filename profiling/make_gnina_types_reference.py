@@ -29,9 +29,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-from bench_molgrid import HERE, molgrid_python
 from _workloads import REPO_ROOT, STRUCTURES
+from bench_molgrid import HERE, molgrid_python
 
 import voxelize_cy as vc
 

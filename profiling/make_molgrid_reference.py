@@ -29,9 +29,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-from bench_molgrid import GNINA_RADII, MolgridWorker, channel_index, per_atom_radii
 from _workloads import REPO_ROOT, STRUCTURES
+from bench_molgrid import GNINA_RADII, MolgridWorker, channel_index, per_atom_radii
 
 import voxelize_cy as vc
 

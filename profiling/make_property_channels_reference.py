@@ -26,9 +26,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-from make_gnina_types_reference import match_rows
 from _workloads import REPO_ROOT, STRUCTURES
+from make_gnina_types_reference import match_rows
 
 import voxelize_cy as vc
 from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS

@@ -33,10 +33,10 @@ def main(argv=None):
         sys.path.insert(0, str(Path(args.code).resolve()))
     sys.path.insert(0, str(HERE))
     import numpy as np
-
-    import voxelize_cy as vc
     from _workloads import centres, load_1qjg
     from bench_molgrid import WORKLOADS, voxelize_cy_params
+
+    import voxelize_cy as vc
 
     atoms = load_1qjg()
     length = WORKLOADS[args.workload][0]

@@ -23,7 +23,6 @@ import pstats
 import time
 
 import numpy as np
-
 from _workloads import CHANNELS, STRUCTURES
 
 import voxelize_cy as vc

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import STRUCTURES
 
 import voxelize_cy as vc
-from conftest import STRUCTURES
 from voxelize_cy.io import cache, convert
 
 pytest.importorskip("pyarrow")

@@ -7,9 +7,9 @@ from itertools import product
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 
 import voxelize_cy as vc
-from conftest import DATA
 
 SPEC = json.loads((DATA / "spec" / "cases.json").read_text())
 

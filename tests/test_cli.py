@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import STRUCTURES
 
 import voxelize_cy as vc
-from conftest import STRUCTURES
 from voxelize_cy import cli
 
 PDB_TEXT = """\

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import voxelize_cy as vc
-from voxelize_cy.io.example import EXAMPLE_SEQUENCE, _SIDE_CHAINS
+from voxelize_cy.io.example import _SIDE_CHAINS, EXAMPLE_SEQUENCE
 
 
 def backbone(atoms, sequence=EXAMPLE_SEQUENCE):

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import golden_atoms
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import voxelize_cy as vc
-from conftest import golden_atoms
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import voxelize_cy as vc
-from conftest import DATA
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, atom_channels, channel_set
 from voxelize_cy.chemistry.gnina_types import SMINA_TYPES, smina_types
 

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import DATA, golden_atoms
 
 import voxelize_cy as vc
-from conftest import DATA, golden_atoms
 
 CASES = json.loads((DATA / "golden" / "cases.json").read_text())
 PARAMS = [pytest.param(c, id=c["id"]) for c in CASES]

@@ -5,11 +5,11 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import golden_atoms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import voxelize_cy as vc
-from conftest import golden_atoms
 
 H = 1e-6  # Å, the finite-difference step
 FILLS = ["fraction_atom", "overlap_A3", "fraction_voxel"]

@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, golden_atoms
 
 import voxelize_cy as vc
-from conftest import DATA, golden_atoms
 
 CASES = json.loads((DATA / "golden" / "cases.json").read_text())
 # One case of each kind, on three structures.

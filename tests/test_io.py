@@ -5,9 +5,9 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import STRUCTURES as STRUCTURE_DIR
 
 import voxelize_cy as vc
-from conftest import STRUCTURES as STRUCTURE_DIR
 
 STRUCTURES = ["1qjg", "3v4i", "171l", "1aa5", "4rek", "2ypi"]
 

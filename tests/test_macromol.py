@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 pl = pytest.importorskip("polars")
 mm = pytest.importorskip("macromol_voxelize")
 
+from conftest import STRUCTURES  # noqa: E402
+
 import voxelize_cy as vc  # noqa: E402
 import voxelize_cy.macromol as vm  # noqa: E402
-from conftest import STRUCTURES  # noqa: E402
 
 FILLS = ["OverlapA3", "FractionAtom", "FractionVoxel"]
 AGGS = ["Sum", "Max"]

@@ -2,11 +2,17 @@
 
 import numpy as np
 import pytest
+from conftest import STRUCTURES
 
 import voxelize_cy as vc
-from conftest import STRUCTURES
 from voxelize_cy import cli
-from voxelize_cy.maps import channel_file_names, grid_origin_A, read_dx, write_dx, write_mrc
+from voxelize_cy.maps import (
+    channel_file_names,
+    grid_origin_A,
+    read_dx,
+    write_dx,
+    write_mrc,
+)
 
 
 def test_dx_round_trip(tmp_path):

@@ -13,9 +13,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import DATA
 
 import voxelize_cy as vc
-from conftest import DATA
 
 REFERENCE = DATA / "molgrid"
 MANIFEST = json.loads((REFERENCE / "manifest.json").read_text())

@@ -6,9 +6,9 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import golden_atoms
 
 import voxelize_cy as vc
-from conftest import golden_atoms
 
 PARAMS = [
     dict(length=15, resolution=1.0, channels=["C", "N", "O", ".*"], radii=0.5),

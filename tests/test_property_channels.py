@@ -13,9 +13,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 
 import voxelize_cy as vc
-from conftest import DATA
 from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS, property_channels
 
 REFERENCE = DATA / "moleculekit"

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 
 import voxelize_cy as vc
-from conftest import DATA
-from voxelize_cy.io import shards
 from voxelize_cy.cli import main
+from voxelize_cy.io import shards
 
 pytest.importorskip("pyarrow")
 SOURCES = sorted(str(p) for p in (DATA / "structures").glob("*.cif.gz"))

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DATA, golden_atoms
 
 import voxelize_cy as vc
-from conftest import DATA, golden_atoms
 from voxelize_cy.core import _draw
 
 PATHS = _draw.simd_paths()

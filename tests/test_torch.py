@@ -102,10 +102,10 @@ def test_dataset_under_distributed_sampler_and_workers(tmp_path):
     """StructureViews with DistributedSampler (2 ranks) and DataLoader worker
     processes: every structure once per epoch, and the same items whatever the
     number of workers; another epoch draws other views."""
+    from conftest import DATA
     from torch.utils.data import DataLoader
     from torch.utils.data.distributed import DistributedSampler
 
-    from conftest import DATA
     from voxelize_cy.data import StructureViews
 
     sources = sorted(str(p) for p in (DATA / "structures").glob("*.cif.gz"))

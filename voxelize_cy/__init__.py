@@ -49,6 +49,7 @@ from voxelize_cy.images.prepared import PreparedAtoms, prepare_atoms  # noqa: E4
 from voxelize_cy.io.example import example_atoms  # noqa: E402
 from voxelize_cy.io.files import atoms_from_file, write_b_factors  # noqa: E402
 from voxelize_cy.io.shards import StructureCache, convert_to_shards  # noqa: E402
+
 # The original module's names (its data model, helpers and image_from_atoms).
 from voxelize_cy.voxelize import *  # noqa: E402, F401, F403
 
@@ -79,7 +80,7 @@ __all__ = [
 ]
 
 
-def build_info():
+def build_info() -> dict:
     """How this installation was built.
 
     Returns

@@ -11,7 +11,11 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from voxelize_cy.chemistry._elements import COVALENT_RADIUS_A, ELECTRONEGATIVITY, MAX_BONDS
+from voxelize_cy.chemistry._elements import (
+    COVALENT_RADIUS_A,
+    ELECTRONEGATIVITY,
+    MAX_BONDS,
+)
 
 _COVALENT = np.array(COVALENT_RADIUS_A)
 _H, _C, _N, _O, _P, _S = 1, 6, 7, 8, 15, 16

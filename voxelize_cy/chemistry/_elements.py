@@ -9,7 +9,15 @@ does, and the ``gnina-element`` channel set takes its radii from them (gnina's
 
 from __future__ import annotations
 
+from typing import Any, List, Tuple
+
 import numpy as np
+
+#: An atom table: a pandas or polars DataFrame, or a mapping of column names to
+#: arrays, with columns ``element``, ``x``, ``y``, ``z`` (Å) and, where the
+#: function says so, ``occupancy`` and others.  (``Any`` to type checkers:
+#: pandas has no type information of its own.)
+AtomTable = Any
 
 SYMBOLS = (
     '*', 'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al',
@@ -80,7 +88,7 @@ def atomic_numbers(symbols) -> "list[int]":
     return [lookup.get(str(s).strip().upper(), 0) for s in symbols]
 
 
-def elements_and_xyz(atoms):
+def elements_and_xyz(atoms: AtomTable) -> Tuple[List[str], np.ndarray]:
     """Element symbols and (N, 3) coordinates of a pandas/polars/dict table."""
     try:
         elements = atoms["element"]

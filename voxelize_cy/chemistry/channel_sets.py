@@ -29,11 +29,16 @@ costs a few tens of milliseconds for a protein: do it once per structure with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Tuple, Union
 
 import numpy as np
 
-from voxelize_cy.chemistry._elements import COVALENT_RADIUS_A, atomic_numbers, elements_and_xyz
+from voxelize_cy.chemistry._elements import (
+    COVALENT_RADIUS_A,
+    AtomTable,
+    atomic_numbers,
+    elements_and_xyz,
+)
 from voxelize_cy.chemistry.gnina_types import SMINA_RADIUS_A, SMINA_TYPES, smina_types
 from voxelize_cy.chemistry.property_channels import PROPERTY_CHANNELS, property_channels
 
@@ -141,7 +146,7 @@ _GROUPED = {"gnina-receptor": _type_to_channel(_RECEPTOR),
             "gnina-ligand": _type_to_channel(_LIGAND)}
 
 
-def channel_set(name) -> ChannelSet:
+def channel_set(name: Union[str, ChannelSet]) -> ChannelSet:
     """The ``ChannelSet`` called ``name`` (a ``ChannelSet`` is returned as is).
 
     Raises
@@ -158,7 +163,8 @@ def channel_set(name) -> ChannelSet:
                          f"{', '.join(CHANNEL_SETS)}") from None
 
 
-def atom_channels(atoms, name) -> Tuple[np.ndarray, np.ndarray]:
+def atom_channels(atoms: AtomTable, name: Union[str, ChannelSet]
+                  ) -> Tuple[np.ndarray, np.ndarray]:
     """Each atom's channel and radius in a channel set.
 
     Parameters
@@ -197,7 +203,7 @@ def atom_channels(atoms, name) -> Tuple[np.ndarray, np.ndarray]:
     return _GROUPED[chosen.name][types], radius
 
 
-def add_channels(atoms, name):
+def add_channels(atoms: AtomTable, name: Union[str, ChannelSet]) -> AtomTable:
     """A copy of ``atoms`` with the channel and radius of each atom in a set.
 
     The columns are ``<set>_channel`` (int8, -1 for no channel) and

@@ -55,8 +55,8 @@ _SMINA_TABLE: List[Tuple[str, str, float]] = [
 SMINA_TYPES: Tuple[str, ...] = tuple(name for name, _, _ in _SMINA_TABLE)
 SMINA_RADIUS_A = np.array([radius for _, _, radius in _SMINA_TABLE])
 _BY_NAME: Dict[str, int] = {}
-for _index, (_, _ad_name, _) in enumerate(_SMINA_TABLE):
-    _BY_NAME.setdefault(_ad_name, _index)
+for _index, _row in enumerate(_SMINA_TABLE):
+    _BY_NAME.setdefault(_row[1], _index)
 _T = {name: index for index, name in enumerate(SMINA_TYPES)}
 
 

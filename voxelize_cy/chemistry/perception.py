@@ -37,7 +37,12 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from voxelize_cy.chemistry._bond_orders import Molecule, functional_groups, kekulize, remaining_bonds
+from voxelize_cy.chemistry._bond_orders import (
+    Molecule,
+    functional_groups,
+    kekulize,
+    remaining_bonds,
+)
 from voxelize_cy.chemistry._bond_orders import torsion_deg as _torsion_deg
 from voxelize_cy.chemistry._bonds import bonded_pairs
 from voxelize_cy.chemistry._elements import COVALENT_RADIUS_A, MAX_BONDS

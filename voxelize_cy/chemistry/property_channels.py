@@ -12,11 +12,16 @@ OpenBabel does.
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 
-from voxelize_cy.chemistry._elements import SYMBOLS, VDW_RADIUS_A, atomic_numbers, elements_and_xyz
+from voxelize_cy.chemistry._elements import (
+    SYMBOLS,
+    VDW_RADIUS_A,
+    atomic_numbers,
+    elements_and_xyz,
+)
 from voxelize_cy.chemistry.perception import Chemistry, perceive
 
 __all__ = ["PROPERTY_CHANNELS", "property_channels"]
@@ -215,7 +220,7 @@ def _residue_keys(atoms, n) -> np.ndarray:
     chain = _column(atoms, "chain", n)
     number = _column(atoms, "residue", n)
     name = _column(atoms, "monomer", n)
-    keys = {}
+    keys: Dict[tuple, int] = {}
     return np.array([keys.setdefault((c, r, m), len(keys))
                      for c, r, m in zip(chain, number, name)])
 

@@ -32,9 +32,19 @@ import numpy as np
 
 from voxelize_cy import __version__
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, add_channels
-from voxelize_cy.cli.options import ProgressBar, center_of_selection, extent_text, read_centers
+from voxelize_cy.cli.options import (
+    ProgressBar,
+    center_of_selection,
+    extent_text,
+    read_centers,
+)
 from voxelize_cy.images._checks import check_image_size
-from voxelize_cy.images.draw import AGGREGATIONS, FILLS, image_from_atoms, images_from_atoms
+from voxelize_cy.images.draw import (
+    AGGREGATIONS,
+    FILLS,
+    image_from_atoms,
+    images_from_atoms,
+)
 from voxelize_cy.images.model import Grid, ImageParams
 from voxelize_cy.images.text_params import CommandError, parse_channels, parse_radius
 from voxelize_cy.pictures.outputs import output_kind, save_image
@@ -348,7 +358,8 @@ def cmd_demo(args) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     atoms = example_atoms()
     center = atoms[["x", "y", "z"]].to_numpy().mean(axis=0)
-    params = ImageParams(Grid(24, 1.0, center), ["C", "N", "O", "S"],
+    channels = ["C", "N", "O", "S"]
+    params = ImageParams(Grid(24, 1.0, center), channels,
                          {"C": 1.7, "N": 1.55, "O": 1.52, "S": 1.8})
     start = time.perf_counter()
     img = image_from_atoms(atoms, params)
@@ -356,14 +367,14 @@ def cmd_demo(args) -> int:
     print(f"voxelized the example peptide {EXAMPLE_SEQUENCE} ({len(atoms)} atoms) "
           f"into {img.shape} in {elapsed_ms:.2f} ms")
     print(f"sum per channel "
-          f"{dict(zip(params.channels, np.round(img.sum(axis=(1, 2, 3)), 3).tolist()))}")
+          f"{dict(zip(channels, np.round(img.sum(axis=(1, 2, 3)), 3).tolist()))}")
     for name in ("demo.npy", "demo.npz"):
         for path in save_image(folder / name, img, center_A=center, resolution_A=1.0,
-                               channels=params.channels):
+                               channels=channels):
             print(f"wrote {path}")
     try:
         for path in save_image(folder / "demo.png", img, center_A=center, resolution_A=1.0,
-                               channels=params.channels, atoms=atoms,
+                               channels=channels, atoms=atoms,
                                title=f"α-helix {EXAMPLE_SEQUENCE}, van der Waals radii, "
                                      f"24³ voxels of 1 Å"):
             print(f"wrote {path}")

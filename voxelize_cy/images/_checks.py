@@ -14,12 +14,13 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
+from typing import Tuple
 
 import numpy as np
 
+from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS
 from voxelize_cy.core._kinds import ElementResolver
 from voxelize_cy.core._sources import zero_fill
-from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS
 
 _F64 = np.dtype(np.float64)
 _DTYPES = (_F64, np.dtype(np.float32))
@@ -61,7 +62,7 @@ def check_radius(radius_A, what):
     return radius_A
 
 
-def center_tuple(center_A, what="grid.center_A"):
+def center_tuple(center_A, what="grid.center_A") -> Tuple[float, float, float]:
     """``center_A`` as three finite floats."""
     if type(center_A) is np.ndarray and center_A.shape == (3,) and center_A.dtype == _F64:
         cx, cy, cz = center_A.tolist()

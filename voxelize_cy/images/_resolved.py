@@ -19,19 +19,6 @@ from voxelize_cy.images.model import Grid, ImageParams
 __all__ = ["ResolvedParams"]
 
 
-_CLASSES = []
-
-
-def _data_classes():
-    """(ImageParams, Grid), imported on first use (voxelize_cy.images.model imports
-    this module)."""
-    if not _CLASSES:
-        from voxelize_cy.images.model import Grid, ImageParams
-
-        _CLASSES.extend((ImageParams, Grid))
-    return _CLASSES
-
-
 def _named_channel_set(channels):
     """The ``ChannelSet`` that ``ImageParams.channels`` names, or None for a
     list of element patterns."""

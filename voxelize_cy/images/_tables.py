@@ -25,7 +25,11 @@ from voxelize_cy.core._sources import (
     largest,
     pandas_columns,
 )
-from voxelize_cy.core._strings import ElementColumn, element_column, polars_element_column
+from voxelize_cy.core._strings import (
+    ElementColumn,
+    element_column,
+    polars_element_column,
+)
 
 ATOM_COLUMNS = ("element", "x", "y", "z", "occupancy")
 _READ_ORDER = ("x", "y", "z", "occupancy", "element")

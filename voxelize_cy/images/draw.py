@@ -10,12 +10,14 @@ model.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from voxelize_cy.chemistry._elements import AtomTable
 from voxelize_cy.core import _kernels
+from voxelize_cy.core._prepared import PreparedAtoms
 from voxelize_cy.images._checks import (
     BINARY_FILL,
     GAUSSIAN_FILL,
@@ -114,17 +116,17 @@ def _raise_for_row(status, row, source, params, channel_cache, where=""):
 
 
 def image_from_atoms(
-    atoms,
+    atoms: Union[AtomTable, PreparedAtoms],
     img_params: ImageParams,
     channel_cache: Optional[dict] = None,
     *,
-    dtype=np.float64,
+    dtype: DTypeLike = np.float64,
     out: Optional[np.ndarray] = None,
-    frame=None,
-    fill="fraction_atom",
-    agg="sum",
-    radius_scale=1.0,
-    gaussian_radius_multiple=1.0,
+    frame: Optional[ArrayLike] = None,
+    fill: str = "fraction_atom",
+    agg: str = "sum",
+    radius_scale: float = 1.0,
+    gaussian_radius_multiple: float = 1.0,
 ) -> Image:
     """Voxelize atoms into a multi-channel 3D image.
 
@@ -231,18 +233,18 @@ def _sequence(value, kind):
 
 
 def images_from_atoms(
-    atoms,
-    img_params,
+    atoms: Union[AtomTable, PreparedAtoms, Sequence[Union[AtomTable, PreparedAtoms]]],
+    img_params: Union[ImageParams, Sequence[ImageParams]],
     *,
     channel_cache: Optional[dict] = None,
     num_threads: Optional[int] = None,
-    dtype=np.float64,
+    dtype: DTypeLike = np.float64,
     out: Optional[np.ndarray] = None,
-    frames=None,
-    fill="fraction_atom",
-    agg="sum",
-    radius_scale=1.0,
-    gaussian_radius_multiple=1.0,
+    frames: Optional[ArrayLike] = None,
+    fill: str = "fraction_atom",
+    agg: str = "sum",
+    radius_scale: float = 1.0,
+    gaussian_radius_multiple: float = 1.0,
 ) -> NDArray:
     """Voxelize a batch of images on all cores (OpenMP), one image per thread.
 
@@ -290,7 +292,7 @@ def images_from_atoms(
         The batch is too large to allocate.
     """
     tables_seq = isinstance(atoms, (list, tuple))
-    tables = list(atoms) if tables_seq else [atoms]
+    tables: list = list(atoms) if isinstance(atoms, (list, tuple)) else [atoms]
     params_list, _ = _sequence(img_params, ImageParams)
     frame_values = None
     if frames is not None:
@@ -344,7 +346,7 @@ def images_from_atoms(
     if chosen is not None and channel_cache is not None:
         raise ValueError(f"channel_cache applies to element patterns, not to the channel "
                          f"set {chosen.name!r}")
-    resolvers = []
+    resolvers: List[ResolvedParams] = []
     resolver_index = {}
     for r in resolved.values():
         if id(r.resolver) not in resolver_index:
@@ -373,7 +375,9 @@ def images_from_atoms(
         images = out
 
     # Tables: each distinct object read once.
-    sources, source_index, table_of_source = [], {}, []
+    sources: list = []  # AtomSource, or (AtomSource, largest radius) of typed tables
+    source_index: Dict[int, int] = {}
+    table_of_source: List[int] = []
     for t, table in enumerate(tables):
         if id(table) in source_index:
             continue
@@ -421,11 +425,10 @@ def images_from_atoms(
             raise
         screen = _SCREEN_NONE
     if failed.size:
-        b = int(failed[0])
-        source = sources[source_of_image[b]]
-        row = int(bad_row[b])
+        image = int(failed[0])
         _raise_for_row(
-            int(status[b]), row, source,
-            per_image[b], channel_cache, where=f"image {b}: " if n_images > 1 else "",
+            int(status[image]), int(bad_row[image]), sources[source_of_image[image]],
+            per_image[image], channel_cache,
+            where=f"image {image}: " if n_images > 1 else "",
         )
     return images

@@ -10,25 +10,29 @@ are transformed.
 from __future__ import annotations
 
 import math
+from typing import Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from voxelize_cy.chemistry._elements import AtomTable
 from voxelize_cy.core._frames import frame_numbers, frames_numbers
 
 __all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames"]
 
 
-def check_frame(frame):
+def check_frame(frame: ArrayLike) -> np.ndarray:
     """The 12 numbers of a checked frame (``ValueError`` names the problem)."""
     return frame_numbers(frame)
 
 
-def check_frames(frames):
+def check_frames(frames: ArrayLike) -> np.ndarray:
     """(B, 12) numbers of a checked (B, 4, 4) stack of frames."""
     return frames_numbers(frames)
 
 
-def random_frame(origin_A, rng=None):
+def random_frame(origin_A: ArrayLike,
+                 rng: Union[None, int, np.random.Generator] = None) -> np.ndarray:
     """A uniformly random rotation about ``origin_A``, moving it to (0, 0, 0).
 
     Parameters
@@ -64,7 +68,7 @@ def random_frame(origin_A, rng=None):
                     + [[0.0, 0.0, 0.0, 1.0]])
 
 
-def transform_atoms(atoms, frame):
+def transform_atoms(atoms: AtomTable, frame: ArrayLike) -> AtomTable:
     """A copy of ``atoms`` with x, y, z mapped by ``frame`` (what
     ``frame=`` does inside the kernel, done the slow way, on every row).
 

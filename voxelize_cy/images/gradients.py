@@ -12,21 +12,25 @@ emit atoms.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from voxelize_cy.chemistry._elements import AtomTable
 from voxelize_cy.core import _kernels
+from voxelize_cy.core._prepared import PreparedAtoms
+from voxelize_cy.core._sources import all_finite
 from voxelize_cy.images._checks import (
     BINARY_FILL,
     check_channel_cache,
     density_options,
 )
-from voxelize_cy.core._sources import all_finite
 from voxelize_cy.images._resolved import ResolvedParams
 from voxelize_cy.images._tables import first_bad_row, table_source, typed_source
-from voxelize_cy.images.frames import check_frame
 from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode, _raise_for_row
+from voxelize_cy.images.frames import check_frame
+from voxelize_cy.images.model import ImageParams
 
 __all__ = ["atom_gradients", "check_grad_image"]
 
@@ -60,9 +64,11 @@ def check_grad_image(grad_image, shape, scan=True) -> np.ndarray:
     return grad_image
 
 
-def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] = None, *,
-                   frame=None, fill="fraction_atom", agg="sum", radius_scale=1.0,
-                   gaussian_radius_multiple=1.0) -> np.ndarray:
+def atom_gradients(atoms: Union[AtomTable, PreparedAtoms], img_params: ImageParams,
+                   grad_image: np.ndarray, channel_cache: Optional[dict] = None, *,
+                   frame: Optional[ArrayLike] = None, fill: str = "fraction_atom",
+                   agg: str = "sum", radius_scale: float = 1.0,
+                   gaussian_radius_multiple: float = 1.0) -> np.ndarray:
     """dL/d(x, y, z) of every atom, given ``grad_image`` = dL/d(image).
 
     Parameters
@@ -116,10 +122,11 @@ def atom_gradients(atoms, img_params, grad_image, channel_cache: Optional[dict] 
     else:
         source, max_radius_A = table_source(atoms), params.max_radius_A
     out = np.zeros((source.n_source_rows(), 3))
+    cx, cy, cz = params.center
     screen = _SCREEN_ORIGINAL
     while True:
         status, row = _kernels.gradients(
-            grad, source, params.resolver, channel_cache, *params.center,
+            grad, source, params.resolver, channel_cache, cx, cy, cz,
             params.resolution_A, max_radius_A, frame_values, fill_code,
             agg_code, screen, out, density)
         if status != _BAD_ROWS:

@@ -20,20 +20,23 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import pi
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 from numpy.typing import NDArray
 
 from voxelize_cy.core import _kernels
+from voxelize_cy.core._sources import TableSource
 from voxelize_cy.images._checks import (
     center_tuple,
     check_length_voxels,
     check_radius,
     check_resolution,
 )
-from voxelize_cy.core._sources import TableSource
 from voxelize_cy.images._tables import float_column, module_of
+
+if TYPE_CHECKING:
+    from voxelize_cy.chemistry.channel_sets import ChannelSet
 
 __all__ = ["Atom", "Cube", "Grid", "Image", "ImageParams", "Sphere"]
 
@@ -111,17 +114,19 @@ class ImageParams:
     ----------
     grid : Grid
         Size, resolution and centre of the image.
-    channels : list of str
+    channels : list of str, or the name of a channel set
         Regular expressions ``re.fullmatch``-ed against each atom's element;
-        the first match gives the atom's channel.
-    element_radii_A : float or dict of str to float
+        the first match gives the atom's channel.  Or one of ``CHANNEL_SETS``
+        (``"gnina-receptor"`` …), whose channels and radii come from the
+        table's typed columns (``add_channels``).
+    element_radii_A : float or dict of str to float, or None
         One radius (Å) for every atom, or a radius per element with an
-        optional ``'*'`` default.
+        optional ``'*'`` default.  None with a channel set.
     """
 
     grid: Grid
-    channels: list[str]
-    element_radii_A: Union[float, dict[str, float]]
+    channels: Union[list[str], str, ChannelSet]
+    element_radii_A: Union[float, dict[str, float], None]
 
 
 # --------------------------------------------------------------------------

@@ -16,13 +16,14 @@ import math
 import numbers
 from typing import Optional
 
+from voxelize_cy.chemistry._elements import AtomTable
 from voxelize_cy.core._prepared import PreparedAtoms, prepare
 from voxelize_cy.images._tables import first_bad_row, table_source
 
 __all__ = ["PreparedAtoms", "prepare_atoms"]
 
 
-def prepare_atoms(atoms, *, cell_A: Optional[float] = None) -> PreparedAtoms:
+def prepare_atoms(atoms: AtomTable, *, cell_A: Optional[float] = None) -> PreparedAtoms:
     """Prepare an atom table for many images (see the module doc).
 
     Parameters

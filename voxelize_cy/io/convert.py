@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Union
+from typing import Callable, Dict, Iterable, List, Optional, Union
 
 from voxelize_cy.io.cache import COMPRESSIONS, _pyarrow, cache_name, write_cache
 from voxelize_cy.io.files import atoms_from_file
@@ -113,7 +113,9 @@ def convert_structures(
         jobs = os.cpu_count() or 1
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    tasks, results, seen = [], {}, {}
+    tasks: List[tuple] = []
+    results: Dict[int, ConvertResult] = {}
+    seen: Dict[str, str] = {}
     for i, source in enumerate(map(str, sources)):
         output = str(out_dir / cache_name(source))
         if output in seen:

@@ -87,6 +87,7 @@ def example_atoms(sequence: str = EXAMPLE_SEQUENCE) -> pd.DataFrame:
     ca = np.array([_N_CA, 0.0, 0.0])
     angle = np.radians(_ANGLE_N_CA_C)
     c = ca + _CA_C * np.array([-np.cos(angle), np.sin(angle), 0.0])
+    prev_n, prev_ca, prev_c = n, ca, c  # the previous residue's backbone, from the second on
     for i, code in enumerate(sequence):
         if i > 0:
             n = _place(prev_n, prev_ca, prev_c, _C_N, _ANGLE_CA_C_N, _PSI)

@@ -18,7 +18,7 @@ import gzip
 import os
 import zlib
 from pathlib import Path
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -171,12 +171,12 @@ def atoms_from_file(
                                     ("occupancy", "occupancy"))}
     except ValueError as err:
         raise ValueError(f"{path}: bad number in _atom_site: {err}") from None
-    table = {"monomer": monomers, "element": elements, **coords}
+    frame: Dict[str, np.ndarray] = {"monomer": monomers, "element": elements, **coords}
     if names:
-        table.update(_name_columns(block, path))
+        frame.update(_name_columns(block, path))
     if not every_row:
-        table = {name: values[keep] for name, values in table.items()}
-    return pd.DataFrame(table)
+        frame = {name: values[keep] for name, values in frame.items()}
+    return pd.DataFrame(frame)
 
 
 _NAME_COLUMNS = ["label_atom_id", "label_alt_id", "auth_asym_id", "auth_seq_id",

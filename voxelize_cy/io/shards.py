@@ -154,7 +154,7 @@ def convert_to_shards(
 
     results: Dict[int, ConvertResult] = {}
     todo = []
-    seen = {}
+    seen: Dict[str, str] = {}
     for i, source in enumerate(map(str, sources)):
         name = structure_id(source)
         if name in seen:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 try:
     import polars as pl
@@ -82,7 +83,7 @@ for _public in (AggAlgorithm, FillAlgorithm, Grid, ImageParams, ValidationError)
 
 
 def image_from_atoms(atoms: "pl.DataFrame", img_params: ImageParams, *,
-                     frame=None) -> Tuple[Image, "pl.DataFrame"]:
+                     frame: Optional[ArrayLike] = None) -> Tuple[Image, "pl.DataFrame"]:
     """Create a voxelized representation of the given atoms.
 
     Parameters
@@ -108,7 +109,7 @@ def image_from_atoms(atoms: "pl.DataFrame", img_params: ImageParams, *,
 
 
 def image_from_all_atoms(atoms: "pl.DataFrame", img_params: ImageParams, *,
-                         frame=None) -> Image:
+                         frame: Optional[ArrayLike] = None) -> Image:
     """``image_from_atoms`` without first discarding the atoms outside the image
     (see macromol_voxelize): every atom is checked; returns only the image."""
     return _image(atoms, img_params, frame, every_atom=True)[0]
@@ -146,7 +147,8 @@ def _density(img_params, fill):
         raise ValidationError(f"ImageParams: {err}") from None
 
 
-def images_from_atoms(atoms: "pl.DataFrame", img_params, *, frames=None,
+def images_from_atoms(atoms: "pl.DataFrame", img_params: Union[ImageParams, Sequence[ImageParams]], *,
+                      frames: Optional[ArrayLike] = None,
                       num_threads: Optional[int] = None) -> np.ndarray:
     """A batch of images of one table on all cores (voxelize_cy's addition).
 
@@ -220,7 +222,7 @@ def images_from_atoms(atoms: "pl.DataFrame", img_params, *, frames=None,
 
 
 def discard_atoms_outside_image(atoms: "pl.DataFrame", img_params: ImageParams, *,
-                                frame=None) -> "pl.DataFrame":
+                                frame: Optional[ArrayLike] = None) -> "pl.DataFrame":
     """The rows of ``atoms`` that can overlap the image (strictly inside
     ``center ± (length_A / 2 + max_radius)``), unchanged and in order.
 
@@ -266,21 +268,21 @@ def set_atom_channels_by_element(atoms: "pl.DataFrame", channels: List[List[str]
     several channels.  Atoms assigned to none raise ``ValidationError`` (or are
     dropped with ``drop_missing_atoms=True``).  Adds a ``channels`` list column.
     """
-    channel_map = {}
+    channel_map: Dict[str, List[int]] = {}
     for i, elements in enumerate(channels):
         if isinstance(elements, str):
             raise ValidationError(f"expected list of elements, found str: {elements!r}")
         for element in elements:
             channel_map.setdefault(element, []).append(i)
     star = channel_map.pop("*", None)
-    element = pl.col("element")
-    expression = element.replace_strict(
+    element_column = pl.col("element")
+    expression = element_column.replace_strict(
         list(channel_map), list(channel_map.values()),
         default=pl.lit(star, dtype=pl.List(pl.Int64)) if star is not None else None,
         return_dtype=pl.List(pl.Int64),
     ) if channel_map else pl.lit(star, dtype=pl.List(pl.Int64))
     if star is not None:
-        expression = pl.when(element.is_null()).then(pl.lit(star, dtype=pl.List(pl.Int64))) \
+        expression = pl.when(element_column.is_null()).then(pl.lit(star, dtype=pl.List(pl.Int64))) \
             .otherwise(expression)
     atoms = atoms.with_columns(channels=expression)
     if drop_missing_atoms:
@@ -312,14 +314,14 @@ def set_atom_channels_by_set(atoms: "pl.DataFrame", name: str) -> "pl.DataFrame"
                                        for i in range(len(channel))],
                           dtype=pl.List(pl.Int64))
         return atoms.with_columns(channels=lists, radius_A=pl.Series(radius))
-    lists = pl.Series("channels", channel.astype(np.int64)).reshape((-1, 1)).cast(
+    one_each = pl.Series("channels", channel.astype(np.int64)).reshape((-1, 1)).cast(
         pl.List(pl.Int64))
-    lists = pl.when(pl.lit(pl.Series(channel >= 0))).then(lists).otherwise(
+    typed = pl.when(pl.lit(pl.Series(channel >= 0))).then(one_each).otherwise(
         pl.lit([], dtype=pl.List(pl.Int64)))
-    return atoms.with_columns(channels=lists, radius_A=pl.Series(radius))
+    return atoms.with_columns(channels=typed, radius_A=pl.Series(radius))
 
 
-def add_atom_channel_by_expr(atoms: "pl.DataFrame", expr, channel: int) -> "pl.DataFrame":
+def add_atom_channel_by_expr(atoms: "pl.DataFrame", expr: "pl.Expr", channel: int) -> "pl.DataFrame":
     """Add ``channel`` to the ``channels`` list of every atom where ``expr`` holds."""
     extra = pl.when(expr).then(pl.lit([channel], dtype=pl.List(pl.Int64))) \
         .otherwise(pl.lit([], dtype=pl.List(pl.Int64)))
@@ -348,7 +350,7 @@ def find_voxels_containing_coords(grid: Grid, coords_A) -> np.ndarray:
     return np.rint(ijk).astype(np.int32).reshape(coords.shape)
 
 
-def find_occupied_voxels(atoms: "pl.DataFrame", grid: Grid):
+def find_occupied_voxels(atoms: "pl.DataFrame", grid: Grid) -> Tuple[Any, slice, slice, slice]:
     """Slices ``(..., x, y, z)`` of the voxels the atoms (with ``radius_A``) may occupy."""
     x, y, z, r = _float_columns(atoms, ("x", "y", "z", "radius_A"))
     probes = np.concatenate([

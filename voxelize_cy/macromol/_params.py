@@ -66,6 +66,9 @@ class Grid:
     """
 
     __slots__ = ("_length_voxels", "_resolution_A", "_center_A")
+    _length_voxels: int
+    _resolution_A: float
+    _center_A: np.ndarray
 
     def __init__(self, length_voxels: int, resolution_A: float, center_A=(0, 0, 0)):
         if isinstance(length_voxels, bool) or not isinstance(length_voxels, numbers.Integral):

@@ -16,9 +16,10 @@ from voxelize_cy.core._arrow_tables import (
     polars_list_views,
     take_rows,
 )
-from voxelize_cy.macromol._params import ValidationError
 from voxelize_cy.core._sources import TableSource, check_rows, largest
 from voxelize_cy.images.frames import check_frame
+from voxelize_cy.macromol._params import ValidationError
+
 
 def _float_columns(atoms, names):
     """The named columns as C-contiguous float64 arrays (no copy when possible)."""

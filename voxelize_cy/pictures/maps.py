@@ -15,16 +15,17 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["grid_origin_A", "write_dx", "read_dx", "write_mrc", "channel_file_names"]
 
 PathLike = Union[str, os.PathLike]
 
 
-def grid_origin_A(center_A, length_voxels: int, resolution_A: float) -> np.ndarray:
+def grid_origin_A(center_A: ArrayLike, length_voxels: int, resolution_A: float) -> np.ndarray:
     """The centre of voxel (0, 0, 0), in Å."""
     return np.asarray(center_A, dtype=np.float64) - (length_voxels - 1) / 2 * resolution_A
 
@@ -48,7 +49,7 @@ def channel_file_names(path: PathLike, channels: Sequence[str]) -> list:
     return names
 
 
-def write_dx(path: PathLike, values: np.ndarray, origin_A, spacing_A: float,
+def write_dx(path: PathLike, values: np.ndarray, origin_A: ArrayLike, spacing_A: float,
              name: str = "voxelize_cy") -> Path:
     """Write a 3-D array (axes x, y, z) as an OpenDX scalar field.
 
@@ -68,7 +69,7 @@ def write_dx(path: PathLike, values: np.ndarray, origin_A, spacing_A: float,
     if values.ndim != 3:
         raise ValueError(f"a DX field is 3-D, got shape {values.shape}")
     nx, ny, nz = values.shape
-    ox, oy, oz = (float(v) for v in origin_A)
+    ox, oy, oz = (float(v) for v in np.asarray(origin_A, dtype=np.float64))
     h = float(spacing_A)
     flat = values.ravel()  # z varies fastest, as DX wants
     lines = [
@@ -107,8 +108,8 @@ def read_dx(path: PathLike) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     spacing_A : (3,) array, the grid spacing along x, y and z
     """
     counts = origin = None
-    deltas = []
-    numbers = []
+    deltas: List[List[float]] = []
+    numbers: List[float] = []
     reading = False
     with open(path) as f:
         for line in f:
@@ -131,16 +132,16 @@ def read_dx(path: PathLike) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
                 reading = True
     if counts is None or origin is None or len(deltas) != 3:
         raise ValueError(f"{path} is not a DX scalar field on a regular grid")
-    deltas = np.array(deltas)
-    if np.count_nonzero(deltas - np.diag(np.diag(deltas))):
+    step = np.array(deltas)
+    if np.count_nonzero(step - np.diag(np.diag(step))):
         raise ValueError(f"{path}: the grid is not axis-aligned")
     values = np.array(numbers)
     if values.size != np.prod(counts):
         raise ValueError(f"{path}: {values.size} values for a {counts} grid")
-    return values.reshape(counts), origin, np.diag(deltas).copy()
+    return values.reshape(counts), origin, np.diag(step).copy()
 
 
-def write_mrc(path: PathLike, values: np.ndarray, origin_A, spacing_A: float) -> Path:
+def write_mrc(path: PathLike, values: np.ndarray, origin_A: ArrayLike, spacing_A: float) -> Path:
     """Write a 3-D array (axes x, y, z) as a CCP4/MRC map with gemmi.
 
     The map's unit cell is the grid's box and its start indices place

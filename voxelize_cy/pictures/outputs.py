@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from voxelize_cy.pictures.maps import channel_file_names, grid_origin_A, write_dx, write_mrc
+from voxelize_cy.pictures.maps import (
+    channel_file_names,
+    grid_origin_A,
+    write_dx,
+    write_mrc,
+)
 
 __all__ = ["IMAGE_SUFFIXES", "save_image", "load_image"]
 
@@ -43,10 +49,10 @@ def output_kind(path: PathLike) -> str:
     return suffix
 
 
-def save_image(path: PathLike, img: np.ndarray, *, center_A=None,
+def save_image(path: PathLike, img: np.ndarray, *, center_A: Optional[ArrayLike] = None,
                resolution_A: Optional[float] = None,
                channels: Optional[Sequence[str]] = None,
-               title: Optional[str] = None, atoms=None) -> List[Path]:
+               title: Optional[str] = None, atoms: Any = None) -> List[Path]:
     """Save an image ``(C, L, L, L)`` in the format ``path``'s suffix names.
 
     Parameters

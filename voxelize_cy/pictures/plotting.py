@@ -11,9 +11,13 @@ drawn.
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["preview_figure", "save_image_png", "PlottingUnavailable"]
 
@@ -47,9 +51,10 @@ def _atoms_in_box(atoms, center, half):
     return xyz[inside]
 
 
-def preview_figure(img, channels: Optional[Sequence[str]] = None,
+def preview_figure(img: np.ndarray, channels: Optional[Sequence[str]] = None,
                    title: Optional[str] = None, resolution_A: Optional[float] = None,
-                   center_A=None, atoms=None, projection: str = "sum", axis: str = "z"):
+                   center_A: Optional[ArrayLike] = None, atoms: Any = None,
+                   projection: str = "sum", axis: str = "z") -> "Figure":
     """A matplotlib Figure previewing ``img`` ``(C, L, L, L)``.
 
     Parameters
@@ -126,10 +131,10 @@ def preview_figure(img, channels: Optional[Sequence[str]] = None,
     return fig
 
 
-def save_image_png(img, path: "os.PathLike | str", channels: Optional[Sequence[str]] = None,
+def save_image_png(img: np.ndarray, path: "os.PathLike | str", channels: Optional[Sequence[str]] = None,
                    title: Optional[str] = None, resolution_A: Optional[float] = None,
-                   center_A=None, atoms=None, projection: str = "sum",
-                   axis: str = "z") -> None:
+                   center_A: Optional[ArrayLike] = None, atoms: Any = None,
+                   projection: str = "sum", axis: str = "z") -> None:
     """Write ``preview_figure(img, ...)`` as a PNG (see ``preview_figure``).
 
     Raises

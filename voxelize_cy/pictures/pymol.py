@@ -28,7 +28,7 @@ import gzip
 import re
 import tempfile
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 
@@ -182,7 +182,7 @@ def _atoms_of(selection: str, state: int, pymol_cmd):
     coords = pymol_cmd.get_coords(selection, state)
     if coords is None or len(coords) == 0:
         raise CmdException(f"voxelize: the selection {selection!r} has no atoms")
-    space = {"elements": [], "occupancy": []}
+    space: Dict[str, list] = {"elements": [], "occupancy": []}
     pymol_cmd.iterate_state(state, selection, "elements.append(elem); occupancy.append(q)",
                             space=space)
     xyz = np.asarray(coords, dtype=np.float64)

@@ -17,10 +17,10 @@ from typing import Sequence, Union
 
 import numpy as np
 
+from voxelize_cy.images.draw import images_from_atoms
 from voxelize_cy.images.frames import random_frame
 from voxelize_cy.images.model import Grid, ImageParams
 from voxelize_cy.io.shards import StructureCache
-from voxelize_cy.images.draw import images_from_atoms
 
 __all__ = ["StructureViews"]
 

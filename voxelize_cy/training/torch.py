@@ -18,7 +18,7 @@ Needs the ``torch`` extra (``pip install "voxelize_cy[torch]"``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -115,7 +115,7 @@ def voxelize(coords: torch.Tensor, elements, params, occupancy=None, *,
         ``(C, L, L, L)``, or ``(B, C, L, L, L)`` with frames, in the dtype
         and on the device of ``coords``.
     """
-    options = {"fill": fill, "agg": agg}
+    options: Dict[str, object] = {"fill": fill, "agg": agg}
     if fill in ("gaussian", "binary"):
         options.update(radius_scale=radius_scale,
                        gaussian_radius_multiple=gaussian_radius_multiple)
@@ -143,7 +143,7 @@ class Voxelizer(torch.nn.Module):
                  radius_scale: float = 1.0, gaussian_radius_multiple: float = 1.0):
         super().__init__()
         self.params = params
-        self.options = dict(fill=fill, agg=agg, radius_scale=radius_scale,
+        self.options: Dict[str, Any] = dict(fill=fill, agg=agg, radius_scale=radius_scale,
                             gaussian_radius_multiple=gaussian_radius_multiple)
 
     def forward(self, coords: torch.Tensor, elements: Sequence[str],

@@ -1,0 +1,5 @@
+"""Signatures of the compiled module voxelize_cy.core._select (written by tests/test_stubs.py)."""
+
+from typing import Any
+
+from numpy.typing import NDArray
