@@ -19,6 +19,23 @@ from pymol import cmd  # noqa: E402
 import voxelize_cy.pymol as vp  # noqa: E402
 
 
+@pytest.fixture(scope="module", autouse=True)
+def headless_pymol():
+    """The process's own headless PyMOL, which the plugin's commands draw into.
+
+    PyMOL starts it on first use, unless a pymol2 session (``render_png``'s,
+    e.g. in an earlier test file) was made in the process before: then it is
+    started here, without a thread."""
+    try:
+        cmd.reinitialize()
+    except pymol.CmdException:
+        raise
+    except RuntimeError:  # "Missing PyMOL instance"
+        from pymol2 import SingletonPyMOL
+
+        SingletonPyMOL().start()
+
+
 @pytest.fixture
 def structure(tmp_path):
     """1aa5 loaded in PyMOL as the object ``s`` (a fresh session)."""

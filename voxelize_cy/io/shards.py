@@ -292,8 +292,9 @@ class StructureCache:
 
     Parameters
     ----------
-    path : the cache's folder (``convert_to_shards`` / ``voxelize-cy convert
-        --shard-size``)
+    path : str or os.PathLike
+        The cache's folder, as ``convert_to_shards`` (or ``voxelize-cy convert
+        --shard-size``) wrote it.
 
     Opening reads the index only; ``cache["1abc"]`` maps that structure's rows
     from its shard (memory-mapped on first use) and returns the table

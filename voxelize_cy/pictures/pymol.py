@@ -217,12 +217,12 @@ def voxelize(selection="all", center=None, length=21, resolution=1.0,
              state=-1, _self=None):
     """PyMOL command: voxelize a selection and draw its channels as cubes.
 
-    USAGE
+    USAGE::
 
         voxelize selection [, center [, length [, resolution [, channels [, radius
             [, threshold [, outline [, name [, state]]]]]]]]]
 
-    ARGUMENTS
+    ARGUMENTS::
 
         selection = the atoms to voxelize {default: all}
         center = 'x,y,z' in Å, or a selection whose centroid is the centre
@@ -272,12 +272,12 @@ def load_voxels(path, resolution=None, center=None, channel=None, threshold=0.05
                 outline=1, name=None, index=0, _self=None):
     """PyMOL command: draw an image file over the structure.
 
-    USAGE
+    USAGE::
 
         load_voxels path [, resolution [, center [, channel [, threshold
             [, outline [, name [, index]]]]]]]
 
-    ARGUMENTS
+    ARGUMENTS::
 
         path = .npz from voxelize-cy (or macromol_voxelize's write_npz), which
             holds the grid; or .npy with resolution and center given
