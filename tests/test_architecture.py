@@ -183,20 +183,20 @@ def test_layer_check_reports_a_violation():
 
 
 def _layers(graph):
-    """Subpackages in the order they may be built: each after what it imports."""
-    packages = list(subpackages())
-    deps = {p: {".".join(t.split(".")[:2]) for m in graph if m.startswith(p)
-                for t in graph[m]} - {p} & set(packages) for p in packages}
-    order = []
-    while deps:
-        ready = sorted(p for p, d in deps.items() if d <= set(order))
+    """Subpackages in the order they may be built (each after what it
+    imports), and {subpackage: the subpackages it imports}."""
+    packages = set(subpackages())
+    uses = {p: sorted({".".join(t.split(".")[:2]) for m in graph if m.startswith(p + ".")
+                       or m == p for t in graph[m]} & packages - {p}) for p in packages}
+    order, waiting = [], dict(uses)
+    while waiting:
+        ready = sorted(p for p, d in waiting.items() if set(d) <= set(order))
         if not ready:
-            raise RuntimeError(f"subpackages import each other: {sorted(deps)}")
+            raise RuntimeError(f"subpackages import each other: {sorted(waiting)}")
         order.extend(ready)
         for p in ready:
-            del deps[p]
-    return order, {p: sorted({".".join(t.split(".")[:2]) for m in graph if m.startswith(p)
-                              for t in graph[m]} - {p} & set(packages)) for p in packages}
+            del waiting[p]
+    return order, uses
 
 
 if __name__ == "__main__":

@@ -70,8 +70,6 @@ def _python_param(param: str, classes) -> str:
         annotation = "NDArray"
     elif ctype in classes:
         annotation = ctype
-    elif head.startswith("**") or head.startswith("*"):
-        annotation = "Any"
     else:
         annotation = _PYTHON_TYPE.get(ctype, "Any") if ctype else None
     if annotation not in (None, "Any") and default.strip() == "None":
@@ -165,9 +163,13 @@ def stub_text(module, pyx: Path, classes) -> str:
     lines = [f'"""Signatures of the compiled module {module.__name__} (written by '
              f'tests/test_stubs.py)."""', "", "from typing import Any", "",
              "from numpy.typing import NDArray", ""]
-    used = sorted(c for c, owner in classes.items()
-                  if owner != module.__name__ and re.search(rf"\b{c}\b", text))
-    lines += [f"from {classes[c]} import {c}" for c in used]
+    used = sorted((c for c, owner in classes.items()
+                   if owner != module.__name__ and re.search(rf"\b{c}\b", text)),
+                  key=lambda c: (classes[c], c))  # isort's order
+    for owner in sorted({classes[c] for c in used}):
+        lines.append(f"from {owner} import {', '.join(c for c in used if classes[c] == owner)}")
+    while body and not body[0]:  # one blank line after the imports
+        body.pop(0)
     return "\n".join(lines + ([""] if used else []) + body).rstrip() + "\n"
 
 

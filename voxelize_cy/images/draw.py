@@ -291,8 +291,10 @@ def images_from_atoms(
     MemoryError
         The batch is too large to allocate.
     """
-    tables_seq = isinstance(atoms, (list, tuple))
-    tables: list = list(atoms) if isinstance(atoms, (list, tuple)) else [atoms]
+    if isinstance(atoms, (list, tuple)):
+        tables_seq, tables = True, list(atoms)
+    else:
+        tables_seq, tables = False, [atoms]
     params_list, _ = _sequence(img_params, ImageParams)
     frame_values = None
     if frames is not None:
