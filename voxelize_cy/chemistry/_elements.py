@@ -43,6 +43,33 @@ COVALENT_RADIUS_A = (
 )
 
 
+#: Element names, indexed by atomic number up to oganesson (0 is libmolgrid's
+#: ``GenericAtom``), as OpenBabel names them (libmolgrid's ``ElementIndexTyper``).
+ELEMENT_NAMES = (
+    'GenericAtom', 'Hydrogen', 'Helium', 'Lithium', 'Beryllium', 'Boron', 'Carbon',
+    'Nitrogen', 'Oxygen', 'Fluorine', 'Neon', 'Sodium', 'Magnesium', 'Aluminium',
+    'Silicon', 'Phosphorus', 'Sulfur', 'Chlorine', 'Argon', 'Potassium', 'Calcium',
+    'Scandium', 'Titanium', 'Vanadium', 'Chromium', 'Manganese', 'Iron', 'Cobalt',
+    'Nickel', 'Copper', 'Zinc', 'Gallium', 'Germanium', 'Arsenic', 'Selenium',
+    'Bromine', 'Krypton', 'Rubidium', 'Strontium', 'Yttrium', 'Zirconium', 'Niobium',
+    'Molybdenum', 'Technetium', 'Ruthenium', 'Rhodium', 'Palladium', 'Silver',
+    'Cadmium', 'Indium', 'Tin', 'Antimony', 'Tellurium', 'Iodine', 'Xenon', 'Caesium',
+    'Barium', 'Lanthanum', 'Cerium', 'Praseodymium', 'Neodymium', 'Promethium',
+    'Samarium', 'Europium', 'Gadolinium', 'Terbium', 'Dysprosium', 'Holmium', 'Erbium',
+    'Thulium', 'Ytterbium', 'Lutetium', 'Hafnium', 'Tantalum', 'Tungsten', 'Rhenium',
+    'Osmium', 'Iridium', 'Platinum', 'Gold', 'Mercury', 'Thallium', 'Lead', 'Bismuth',
+    'Polonium', 'Astatine', 'Radon', 'Francium', 'Radium', 'Actinium', 'Thorium',
+    'Protactinium', 'Uranium', 'Neptunium', 'Plutonium', 'Americium', 'Curium',
+    'Berkelium', 'Californium', 'Einsteinium', 'Fermium', 'Mendelevium', 'Nobelium',
+    'Lawrencium', 'Rutherfordium', 'Dubnium', 'Seaborgium', 'Bohrium', 'Hassium',
+    'Meitnerium', 'Darmstadtium', 'Roentgenium', 'Copernicium', 'Nihonium', 'Flerovium',
+    'Moscovium', 'Livermorium', 'Tennessine', 'Oganesson',
+)
+
+#: The covalent radius OpenBabel gives elements beyond the table (Å).
+DEFAULT_COVALENT_RADIUS_A = 1.6
+
+
 MAX_BONDS = (
     0, 1, 0, 1, 2, 4, 4, 4, 2, 1, 0, 1, 2, 6, 6, 6, 6, 1, 0, 1, 2, 6, 6, 6, 6, 8, 6,
     6, 6, 6, 6, 3, 4, 3, 2, 1, 0, 1, 2, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 4, 3, 2, 1,

@@ -35,6 +35,7 @@ import numpy as np
 
 from voxelize_cy.chemistry._elements import (
     COVALENT_RADIUS_A,
+    ELEMENT_NAMES,
     AtomTable,
     atomic_numbers,
     elements_and_xyz,
@@ -98,20 +99,7 @@ _LIGAND = (
     "OxygenXSDonorAcceptor_OxygenXSDonor", "Sulfur_SulfurAcceptor", "Phosphorus",
     "GenericMetal_Boron_Manganese_Magnesium_Zinc_Calcium_Iron",
 )
-_ELEMENT_NAMES = (
-    "GenericAtom", "Hydrogen", "Helium", "Lithium", "Beryllium", "Boron", "Carbon",
-    "Nitrogen", "Oxygen", "Fluorine", "Neon", "Sodium", "Magnesium", "Aluminium",
-    "Silicon", "Phosphorus", "Sulfur", "Chlorine", "Argon", "Potassium", "Calcium",
-    "Scandium", "Titanium", "Vanadium", "Chromium", "Manganese", "Iron", "Cobalt",
-    "Nickel", "Copper", "Zinc", "Gallium", "Germanium", "Arsenic", "Selenium", "Bromine",
-    "Krypton", "Rubidium", "Strontium", "Yttrium", "Zirconium", "Niobium", "Molybdenum",
-    "Technetium", "Ruthenium", "Rhodium", "Palladium", "Silver", "Cadmium", "Indium",
-    "Tin", "Antimony", "Tellurium", "Iodine", "Xenon", "Caesium", "Barium", "Lanthanum",
-    "Cerium", "Praseodymium", "Neodymium", "Promethium", "Samarium", "Europium",
-    "Gadolinium", "Terbium", "Dysprosium", "Holmium", "Erbium", "Thulium", "Ytterbium",
-    "Lutetium", "Hafnium", "Tantalum", "Tungsten", "Rhenium", "Osmium", "Iridium",
-    "Platinum", "Gold", "Mercury", "Thallium", "Lead", "Bismuth",
-)
+_ELEMENT_NAMES = ELEMENT_NAMES[:84]  # up to bismuth: ElementIndexTyper's default
 
 CHANNEL_SETS: Dict[str, ChannelSet] = {
     s.name: s for s in (
