@@ -10,7 +10,13 @@ built-in peptide).
 May import: ``voxelize_cy.core``.
 """
 
-from voxelize_cy.io.cache import CACHE_SUFFIXES, cache_name, read_cache, write_cache
+from voxelize_cy.io.cache import (
+    CACHE_SUFFIXES,
+    cache_name,
+    read_cache,
+    write_atomically,
+    write_cache,
+)
 from voxelize_cy.io.convert import ConvertResult, convert_structures
 from voxelize_cy.io.example import EXAMPLE_SEQUENCE, example_atoms
 from voxelize_cy.io.files import atoms_from_file, write_b_factors
@@ -28,6 +34,7 @@ __all__ = [
     "convert_to_shards",
     "example_atoms",
     "read_cache",
+    "write_atomically",
     "write_b_factors",
     "write_cache",
 ]

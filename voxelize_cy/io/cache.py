@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -106,6 +107,7 @@ def write_atomically(path: Path, write: Callable[[str], None]) -> None:
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would make it, not 0600
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -113,6 +115,17 @@ def write_atomically(path: Path, write: Callable[[str], None]) -> None:
         except OSError:
             pass
         raise
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and back, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 @functools.lru_cache(maxsize=None)
