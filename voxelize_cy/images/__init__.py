@@ -6,8 +6,20 @@ Holds the original module's data model (``model``: ``Grid``, ``ImageParams``,
 into the kernels' sources (``_tables``), the entry points that draw
 (``draw``: ``image_from_atoms``, ``images_from_atoms``), exact gradients
 (``gradients``), prepared tables (``prepared``), rigid frames (``frames``),
-and image parameters written as text (``text_params``, shared by the command
-line and PyMOL).
+image parameters written as text (``text_params``, shared by the command
+line and PyMOL), and images of atoms typed beforehand, each with its own
+channels, radius and weight (``typed``: gnina's data).
 
 May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``.
 """
+
+from voxelize_cy.images.frames import random_frame
+from voxelize_cy.images.typed import (
+    TypedSource,
+    gradients_of_typed,
+    images_from_typed,
+    typed_source_of,
+)
+
+__all__ = ["TypedSource", "gradients_of_typed", "images_from_typed", "random_frame",
+           "typed_source_of"]
