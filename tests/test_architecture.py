@@ -165,7 +165,7 @@ def test_every_subpackage_says_what_it_holds_and_may_import():
     assert set(packages) == {
         "voxelize_cy.core", "voxelize_cy.chemistry", "voxelize_cy.images", "voxelize_cy.io",
         "voxelize_cy.pictures", "voxelize_cy.macromol", "voxelize_cy.training",
-        "voxelize_cy.cli"}
+        "voxelize_cy.cli", "voxelize_cy.gnina", "voxelize_cy.molgrid"}
     for package, doc in packages.items():
         assert doc and "Holds" in doc and "May import:" in doc, package
         allowed = allowed_imports(doc)
