@@ -13,6 +13,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 import numpy as np
 
+from libc.math cimport floor
 from libc.string cimport memcmp, memset
 
 from voxelize_cy.core._select cimport select_rows
@@ -414,3 +415,62 @@ def bitmask_lists(mask, Py_ssize_t n_channels):
                     o[count] = c
                     count += 1
     return start, out
+
+
+def typed_rows(list coords, list types, list radii, const int64_t[::1] offsets,
+               Py_ssize_t n_channels):
+    """The kernels' columns of index-typed atom sets, in one pass each.
+
+    Set s gives float32 ``coords[s]`` (N, 3), ``types[s]`` (N,) and
+    ``radii[s]`` (N,); its types go to channels ``offsets[s] + type``.  Atoms
+    with a negative type or a radius of 0 add nothing and are left out.
+
+    Returns ``(x, y, z, weight, radius, channel_start, channels, largest)``
+    (float64 columns, weights 1, one channel per row, the largest radius).
+    Raises ValueError ``(set, atom, what)`` naming a type at or past
+    ``n_channels``, a coordinate or radius that is not finite, a negative
+    radius.
+    """
+    cdef Py_ssize_t n_sets = len(coords), s, i, n, kept = 0, row = 0
+    if len(types) != n_sets or len(radii) != n_sets or offsets.shape[0] != n_sets:
+        raise ValueError("one types, radii and offset per coordinate set")
+    cdef const float[:, ::1] xyz
+    cdef const float[::1] t, r
+    cdef int64_t channel
+    cdef double radius, best = 0.0
+    for s in range(n_sets):
+        xyz, t, r = coords[s], types[s], radii[s]
+        n = xyz.shape[0]
+        if xyz.shape[1] != 3 or t.shape[0] != n or r.shape[0] != n:
+            raise ValueError(f"set {s}: coords (N, 3), types and radii (N,) differ in size")
+        for i in range(n):
+            if t[i] >= 0 and r[i] > 0:
+                kept += 1
+    x_out, y_out, z_out = np.empty(kept), np.empty(kept), np.empty(kept)
+    radius_out = np.empty(kept)
+    channel_out = np.empty(kept, np.int64)
+    cdef double[::1] x = x_out, y = y_out, z = z_out, rad = radius_out
+    cdef int64_t[::1] ch = channel_out
+    for s in range(n_sets):
+        xyz, t, r = coords[s], types[s], radii[s]
+        for i in range(xyz.shape[0]):
+            if not (r[i] - r[i] == 0 and r[i] >= 0):
+                raise ValueError((s, i, f"radius {float(r[i])!r}"))
+            if not (t[i] >= 0 and r[i] > 0):
+                continue
+            channel = offsets[s] + <int64_t>floor(t[i])
+            if channel >= n_channels:
+                raise ValueError((s, i, f"type {float(t[i])!r} (channel {channel} of "
+                                        f"{n_channels})"))
+            if not (xyz[i, 0] - xyz[i, 0] == 0 and xyz[i, 1] - xyz[i, 1] == 0
+                    and xyz[i, 2] - xyz[i, 2] == 0):
+                raise ValueError((s, i, "a coordinate that is not finite"))
+            x[row], y[row], z[row] = xyz[i, 0], xyz[i, 1], xyz[i, 2]
+            radius = r[i]
+            rad[row] = radius
+            ch[row] = channel
+            if radius > best:
+                best = radius
+            row += 1
+    return (x_out, y_out, z_out, np.ones(kept), radius_out, np.arange(kept + 1, dtype=np.int64),
+            channel_out, best)

@@ -17,16 +17,17 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from voxelize_cy.gnina.coordinates import TypedAtoms
+from voxelize_cy.gnina.coordinates import TypedAtoms, merge
 from voxelize_cy.images import (
     TypedSource,
     gradients_of_typed,
     images_from_typed,
     random_frame,
     typed_source_of,
+    typed_source_of_sets,
 )
 
-__all__ = ["GninaGridder", "GRID_FILLS", "density_at", "density_derivatives"]
+__all__ = ["GninaGridder", "GRID_FILLS", "density_at", "density_derivatives", "type_offsets"]
 
 #: ``fill=`` choices: libmolgrid's Gaussian density, its binary occupancy, and
 #: the exact overlap of each atom's ball with each voxel (fraction of the voxel).
@@ -74,6 +75,18 @@ def density_derivatives(distance_A: np.ndarray, radius_A: float,
         d1 = np.where(quadratic, 2 * a * d / r2 + b / radius_A, d1)
         d2 = np.where(quadratic, 2 * a / r2, d2)
     return f, d1, d2
+
+
+def type_offsets(sets: Sequence[TypedAtoms], offset_empty_sets: bool = True) -> List[int]:
+    """The first channel of each set of an example: each set's types after the
+    previous sets' (libmolgrid's index merge does not count a set with no
+    atoms: ``offset_empty_sets=False``)."""
+    offsets, at = [], 0
+    for atoms in sets:
+        offsets.append(at)
+        if offset_empty_sets or len(atoms):
+            at += atoms.num_types
+    return offsets
 
 
 class GninaGridder:
@@ -178,10 +191,48 @@ class GninaGridder:
             weight = None if weight is None else weight[drawn]
         return typed_source_of(atoms.coords[atom], channel, radius, weight)
 
-    def _fill_and_agg(self, atoms: Sequence[TypedAtoms]) -> Tuple[str, str]:
+    def example_source(self, sets: Sequence[TypedAtoms], n_channels: int,
+                       offset_empty_sets: bool = True) -> TypedSource:
+        """The kernels' source of an example's sets, each set's types after the
+        previous sets' (see :func:`type_offsets`): index types in one compiled
+        pass a set, vector types through :func:`~voxelize_cy.gnina.merge`."""
+        if all(a.has_index_types and not a.has_vector_types for a in sets):
+            if self.radius_type_indexed:
+                raise ValueError("type-indexed radii need vector types (make_vector_types)")
+            for k, a in enumerate(sets):
+                if a.radii.shape[0] != len(a):
+                    raise ValueError(f"set {k}: radii has {a.radii.shape[0]} entries for "
+                                     f"{len(a)} atoms")
+            return typed_source_of_sets([a.coords for a in sets], [a.type_index for a in sets],
+                                        [a.radii for a in sets],
+                                        type_offsets(sets, offset_empty_sets), n_channels)
+        return self.source(merge(sets, True, offset_empty_sets), n_channels)
+
+    def grid_examples(self, examples: Sequence[Sequence[TypedAtoms]], centers,
+                      n_channels: int, *, offset_empty_sets: bool = True, frames=None,
+                      out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Grid b of example b's sets (each set's types after the previous
+        sets'), about ``centers[b]``; as :meth:`grid` otherwise."""
+        examples = [list(sets) for sets in examples]
+        fill, agg = self._fill_and_agg([all(a.has_vector_types for a in sets)
+                                        for sets in examples])
+        sources = [self.example_source(sets, n_channels, offset_empty_sets) for sets in examples]
+        return self._draw(sources, centers, n_channels, fill, agg, frames, out)
+
+    def _draw(self, sources, centers, n_channels, fill, agg, frames, out):
+        centers = np.asarray(centers, np.float64).reshape(len(sources), 3)
+        image_centers = centers - self.dimension / 2 + (self.length - 1) * self.resolution / 2
+        return images_from_typed(
+            sources, image_centers, self.resolution, self.length, n_channels, frames=frames,
+            fill=fill, agg=agg, radius_scale=self._density_scale(),
+            gaussian_radius_multiple=self._density_g(), dtype=self.dtype, out=out,
+            num_threads=self.num_threads)
+
+    def _fill_and_agg(self, vector: Sequence[bool]) -> Tuple[str, str]:
+        """The kernels' fill and aggregation for images of vector-typed (True)
+        or index-typed (False) atoms."""
         if self.fill != "binary":
             return GRID_FILLS[self.fill], "sum"
-        vector = [a.has_vector_types for a in atoms]
         if any(vector) and not all(vector):
             raise ValueError("a binary batch needs the same kind of types in every example")
         # binary index types set 1; binary vector types add the weights (libmolgrid)
@@ -207,15 +258,9 @@ class GninaGridder:
         numpy.ndarray
         """
         atom_sets = list(atom_sets)
-        centers = np.asarray(centers, np.float64).reshape(len(atom_sets), 3)
-        fill, agg = self._fill_and_agg(atom_sets)
+        fill, agg = self._fill_and_agg([a.has_vector_types for a in atom_sets])
         sources = [self.source(a, n_channels) for a in atom_sets]
-        image_centers = centers - self.dimension / 2 + (self.length - 1) * self.resolution / 2
-        return images_from_typed(
-            sources, image_centers, self.resolution, self.length, n_channels, frames=frames,
-            fill=fill, agg=agg, radius_scale=self._density_scale(),
-            gaussian_radius_multiple=self._density_g(), dtype=self.dtype, out=out,
-            num_threads=self.num_threads)
+        return self._draw(sources, centers, n_channels, fill, agg, frames, out)
 
     def _density_scale(self):
         return self.radius_scale if self.fill != "exact" else 1.0
@@ -246,7 +291,7 @@ class GninaGridder:
             raise ValueError(f"the gradient grid has shape {grad_grid.shape}; the grid is "
                              f"{self.shape(n_channels)}")
         atom, channel, radius, weight = self.rows(atoms, n_channels)
-        fill, agg = self._fill_and_agg([atoms])
+        fill, agg = self._fill_and_agg([atoms.has_vector_types])
         if fill == "binary":
             return np.zeros((len(atoms), 3), np.float32)
         drawn = radius > 0

@@ -19,7 +19,8 @@ from voxelize_cy.images.typed import (
     gradients_of_typed,
     images_from_typed,
     typed_source_of,
+    typed_source_of_sets,
 )
 
 __all__ = ["TypedSource", "gradients_of_typed", "images_from_typed", "random_frame",
-           "typed_source_of"]
+           "typed_source_of", "typed_source_of_sets"]

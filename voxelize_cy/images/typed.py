@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from voxelize_cy.core import _kernels
-from voxelize_cy.core._sources import TableSource, channel_lists, largest
+from voxelize_cy.core._sources import TableSource, channel_lists, largest, typed_rows
 from voxelize_cy.images._checks import (
     check_dtype,
     check_image_size,
@@ -30,7 +30,8 @@ from voxelize_cy.images._checks import (
 from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode
 from voxelize_cy.images.frames import check_frames
 
-__all__ = ["TypedSource", "typed_source_of", "images_from_typed", "gradients_of_typed"]
+__all__ = ["TypedSource", "typed_source_of", "typed_source_of_sets", "images_from_typed",
+           "gradients_of_typed"]
 
 _OK, _NO_MEMORY = 0, 3
 _SCREEN_FINITE = 2  # weights of any sign (gnina's vector types hold charges)
@@ -108,6 +109,38 @@ def typed_source_of(coords_A, channel, radius_A, weight=None,
                          np.ascontiguousarray(xyz[:, 2]), weights, None, radius,
                          start, lists)
     return TypedSource(source, float(biggest))
+
+
+def typed_source_of_sets(coords_A, types, radii_A, offsets, n_channels: int) -> TypedSource:
+    """Index-typed atom sets as one source, in one compiled pass a set.
+
+    Parameters
+    ----------
+    coords_A, types, radii_A : sequences of arrays
+        Per set: ``(N, 3)`` coordinates, ``(N,)`` types (numbers; negative:
+        no channel), ``(N,)`` radii (0: not drawn); float32.
+    offsets : sequence of int
+        Set s's type t goes to channel ``offsets[s] + t``.
+    n_channels : int
+
+    Raises
+    ------
+    ValueError
+        A type at or past ``n_channels``, a non-finite coordinate or radius, a
+        negative radius: naming the set and the atom.
+    """
+    as32 = [np.ascontiguousarray(a, dtype=np.float32) for a in coords_A]
+    t32 = [np.ascontiguousarray(a, dtype=np.float32) for a in types]
+    r32 = [np.ascontiguousarray(a, dtype=np.float32) for a in radii_A]
+    try:
+        x, y, z, weight, radius, start, channels, biggest = typed_rows(
+            as32, t32, r32, np.asarray(offsets, dtype=np.int64), int(n_channels))
+    except ValueError as err:
+        if err.args and isinstance(err.args[0], tuple):
+            set_index, atom, what = err.args[0]
+            raise ValueError(f"set {set_index}, atom {atom}: {what}") from None
+        raise
+    return TypedSource(TableSource(x, y, z, weight, None, radius, start, channels), biggest)
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:

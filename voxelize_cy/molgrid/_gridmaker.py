@@ -161,25 +161,30 @@ class GridMaker:
                              f"has {len(examples)}")
         sets, centers, frames = [], [], []
         for ex, t in zip(examples, transforms):
-            merged = gnina.merge([c._atoms for c in ex.coord_sets], True,
-                                 offset_empty_sets=False)
-            if merged.num_types != batch.shape[1]:
+            if ex.num_types() != batch.shape[1]:
                 raise IndexError(f"Incorrect number of channels in output grid: "
-                                 f"{merged.num_types} vs {batch.shape[1]}")
-            sets.append(merged)
+                                 f"{ex.num_types()} vs {batch.shape[1]}")
+            sets.append([c._atoms for c in ex.coord_sets])
             centers.append(t.center.astype(np.float64))
             frames.append(t.frame())
-        self._draw(sets, centers, batch, np.array(frames))
+        self._draw(sets, centers, batch, np.array(frames), examples=True)
         out.done()
 
-    def _draw(self, sets, centers, batch, frames=None) -> None:
+    def _draw(self, sets, centers, batch, frames=None, examples=False) -> None:
+        """Draw atom sets (or, with ``examples``, each example's list of sets,
+        merged as libmolgrid merges them) into ``batch``."""
         self._gridder.dtype = batch.dtype
         self._gridder.num_threads = _threads[0]
         identity = frames is None or np.array_equal(frames, np.broadcast_to(
             np.eye(4), frames.shape))
+        frames = None if identity else frames
         target = batch if batch.flags.c_contiguous else np.empty_like(batch, order="C")
-        self._gridder.grid(sets, np.array(centers), batch.shape[1],
-                           frames=None if identity else frames, out=target)
+        if examples:
+            self._gridder.grid_examples(sets, np.array(centers), batch.shape[1],
+                                        offset_empty_sets=False, frames=frames, out=target)
+        else:
+            self._gridder.grid(sets, np.array(centers), batch.shape[1], frames=frames,
+                               out=target)
         if target is not batch:
             batch[...] = target
 
