@@ -6,7 +6,8 @@ Holds the file formats (``types_file``: ``read_types``; ``gninatypes``;
 types and on OpenBabel atoms), typed coordinate sets (``coordinates``:
 ``TypedAtoms``, ``merge``), molecule files (``molecules``), the cache of typed
 sets by file name (``store``), libmolgrid's sampling orders and epochs
-(``sampling``), examples and their provider (``examples``: ``GninaExamples``)
+(``sampling``), examples and their provider (``examples``: ``GninaExamples``),
+compact batches of them for DataLoader workers (``batches``: ``ExampleBatch``)
 and grids of them on voxelize_cy's batch kernels (``grids``:
 ``GninaGridder``, Gaussian, binary or exact, with gradients).  Errors are
 ``GninaDataError``, naming the file and the ``.types`` line (``errors``).
@@ -34,6 +35,7 @@ from voxelize_cy.gnina.atom_typers import (
     VectorTyper,
     covalent_radius_A,
 )
+from voxelize_cy.gnina.batches import ExampleBatch
 from voxelize_cy.gnina.convert import molcache_from_types
 from voxelize_cy.gnina.coordinates import TypedAtoms, merge
 from voxelize_cy.gnina.errors import GninaDataError
@@ -58,7 +60,7 @@ from voxelize_cy.gnina.types_file import ExampleTable, read_types
 
 __all__ = [
     "ATOM_RECORD", "AtomTyper", "CallbackIndexTyper", "CallbackVectorTyper",
-    "CoordinateStore", "DEFAULT_LIGAND_TYPER", "DEFAULT_RECEPTOR_TYPER", "ElementTyper",
+    "CoordinateStore", "DEFAULT_LIGAND_TYPER", "ExampleBatch", "DEFAULT_RECEPTOR_TYPER", "ElementTyper",
     "ExampleExtractor", "ExampleTable", "FileAtomMapper", "GNINA_VECTOR_NAMES",
     "GRID_FILLS", "GninaDataError", "GninaExample", "GninaExamples", "GninaGridder",
     "GninaTyper", "GninaVectorTyper", "ITERATION_SCHEMES", "IndexTyper", "MappedTyper",

@@ -129,20 +129,22 @@ class ExampleExtractor:
         """The store of a line position (the last one past the end)."""
         return self.stores[min(position, len(self.stores) - 1)]
 
-    def extract(self, table: ExampleTable, draw: Draw) -> GninaExample:
-        """The example a draw names."""
+    def extract(self, table: ExampleTable, draw: Draw, copy: bool = True) -> GninaExample:
+        """The example a draw names (its sets copies of the cached ones, or
+        with ``copy=False`` the cached ones, for readers that do not change them)."""
         row = draw.row
         names = table.files(row)
         where = table.where(row)
         if draw.padding:
             names = tuple(NONE_NAME for _ in names)
         if self.duplicate_first and len(names) >= 3:
-            receptor = self.store_for(0).get(names[0], where)
-            sets = self._pairs(receptor, [self.store_for(i).get(name, where)
+            receptor = self.store_for(0).get(names[0], where, copy)
+            sets = self._pairs(receptor, [self.store_for(i).get(name, where, copy)
                                           for i, name in enumerate(names) if i > 0])
         else:
-            sets = [self.store_for(i).get(name, where) for i, name in enumerate(names)]
+            sets = [self.store_for(i).get(name, where, copy) for i, name in enumerate(names)]
         if self.make_vector_types:
+            sets = [a if copy else a.copy() for a in sets]  # vectors are added in place
             for atoms, store in zip(sets, self.position_stores(len(names))):
                 if atoms.type_vector is None:
                     atoms.make_vector_types(False, store.typer.type_radii())
@@ -307,6 +309,28 @@ class GninaExamples:
         sampler = self._need()
         for _ in range(int(n)):
             next_draw(sampler, self.table)
+
+    def epoch_draws(self, epoch: int, seed: int = 0, scheme: str = "large_epoch") -> List[Draw]:
+        """The draws of one epoch as a fresh sampler of these settings makes
+        them, its shuffles seeded by ``(seed, epoch)`` alone: the same list in
+        every process (datasets split it among workers and ranks).  A large
+        epoch holds ``large_epoch_size()`` draws, a small one
+        ``small_epoch_size()``."""
+        self._need()
+        scheme = _check_iteration(scheme)
+        if scheme == "continuous":
+            raise ValueError("an epoch needs scheme 'large_epoch' or 'small_epoch'")
+        sampler = make_sampler(self.settings.sampler,
+                               np.random.default_rng([int(seed), int(epoch)]))
+        fill(sampler, self.table)
+        size = (sampler.large_epoch_size() if scheme == "large_epoch"
+                else sampler.small_epoch_size())
+        return [next_draw(sampler, self.table) for _ in range(size)]
+
+    def extract(self, draw: Draw, copy: bool = True) -> GninaExample:
+        """The example a draw names (see :meth:`ExampleExtractor.extract`)."""
+        self._need()
+        return self.extractor.extract(self.table, draw, copy)
 
     def at_new_epoch(self) -> bool:
         """True once when the scheme's epoch has just ended (libmolgrid's test

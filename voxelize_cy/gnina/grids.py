@@ -23,6 +23,7 @@ from voxelize_cy.images import (
     gradients_of_typed,
     images_from_typed,
     random_frame,
+    rows_in_reach,
     typed_source_of,
     typed_source_of_sets,
 )
@@ -149,6 +150,24 @@ class GninaGridder:
         """The first grid point (Å)."""
         return np.asarray(center, np.float64).reshape(3) - self.dimension / 2
 
+    def reach_multiple(self) -> float:
+        """How far an atom of radius r reaches: ``reach_multiple() * r``."""
+        g = self.gaussian_radius_multiple
+        if self.fill == "exact":
+            return 1.0
+        if self.fill == "binary":
+            return self.radius_scale
+        return self.radius_scale * (-g if g < 0 else (1 + 2 * g * g) / (2 * g))
+
+    def rows_in_reach(self, coords, radius, center, frame=None) -> np.ndarray:
+        """The atoms (moved by ``frame``) that can change the grid about
+        ``center`` (the kernels' own test, with the largest reach)."""
+        if not len(radius):
+            return np.zeros(0, np.intp)
+        reach = float(np.max(radius)) * self.reach_multiple()
+        return rows_in_reach(coords, self.image_center(center), self.resolution,
+                             self.length, reach, frame)
+
     # -- atoms to the kernels' sources -----------------------------------------
     def rows(self, atoms: TypedAtoms, n_channels: int):
         """``(atom, channel, radius, weight)`` of the rows an atom set draws."""
@@ -218,6 +237,21 @@ class GninaGridder:
                                         for sets in examples])
         sources = [self.example_source(sets, n_channels, offset_empty_sets) for sets in examples]
         return self._draw(sources, centers, n_channels, fill, agg, frames, out)
+
+    def grid_batch(self, batch, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """The grids of an :class:`~voxelize_cy.gnina.ExampleBatch` (its frames
+        applied), into ``out`` when given (reuse one buffer: fresh memory
+        costs as much as the drawing)."""
+        starts = batch.starts()
+        channels = batch.channel.astype(np.float32)
+        sources = [typed_source_of_sets([batch.coords[s:s + n]], [channels[s:s + n]],
+                                        [batch.radius[s:s + n]], [0], batch.n_channels)
+                   for s, n in zip(starts.tolist(), batch.counts.tolist())]
+        frames = batch.frames
+        if np.array_equal(frames, np.broadcast_to(np.eye(4), frames.shape)):
+            frames = None
+        fill, agg = self._fill_and_agg([False] * len(batch))
+        return self._draw(sources, batch.centers, batch.n_channels, fill, agg, frames, out)
 
     def _draw(self, sources, centers, n_channels, fill, agg, frames, out):
         centers = np.asarray(centers, np.float64).reshape(len(sources), 3)

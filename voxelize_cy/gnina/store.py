@@ -78,8 +78,9 @@ class CoordinateStore:
         """The file a name refers to (under ``data_root``)."""
         return os.path.join(self.data_root, name) if self.data_root else name
 
-    def get(self, name: str, listed_by: Optional[str] = None) -> TypedAtoms:
-        """The typed atoms of ``name`` (a copy).
+    def get(self, name: str, listed_by: Optional[str] = None, copy: bool = True) -> TypedAtoms:
+        """The typed atoms of ``name`` (a copy; with ``copy=False`` the cached
+        arrays themselves, for readers that do not change them).
 
         Raises
         ------
@@ -93,11 +94,11 @@ class CoordinateStore:
                                     f"{molcache.path} ({name!r})")
         cached = self.memory.get(name)
         if cached is not None:
-            return cached.copy()
+            return cached.copy() if copy else cached
         atoms = self._read(name, listed_by)
         if self.cache_structs:
             self.memory[name] = atoms
-            return atoms.copy()
+            return atoms.copy() if copy else atoms
         return atoms
 
     def _read(self, name: str, listed_by: Optional[str]) -> TypedAtoms:

@@ -18,9 +18,10 @@ from voxelize_cy.images.typed import (
     TypedSource,
     gradients_of_typed,
     images_from_typed,
+    rows_in_reach,
     typed_source_of,
     typed_source_of_sets,
 )
 
 __all__ = ["TypedSource", "gradients_of_typed", "images_from_typed", "random_frame",
-           "typed_source_of", "typed_source_of_sets"]
+           "rows_in_reach", "typed_source_of", "typed_source_of_sets"]

@@ -31,7 +31,7 @@ from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode
 from voxelize_cy.images.frames import check_frames
 
 __all__ = ["TypedSource", "typed_source_of", "typed_source_of_sets", "images_from_typed",
-           "gradients_of_typed"]
+           "gradients_of_typed", "rows_in_reach"]
 
 _OK, _NO_MEMORY = 0, 3
 _SCREEN_FINITE = 2  # weights of any sign (gnina's vector types hold charges)
@@ -141,6 +141,20 @@ def typed_source_of_sets(coords_A, types, radii_A, offsets, n_channels: int) -> 
             raise ValueError(f"set {set_index}, atom {atom}: {what}") from None
         raise
     return TypedSource(TableSource(x, y, z, weight, None, radius, start, channels), biggest)
+
+
+def rows_in_reach(coords_A, center_A, resolution_A: float, length_voxels: int,
+                  reach_A: float, frame=None) -> np.ndarray:
+    """The rows of ``coords_A`` (N, 3) that, moved by ``frame``, lie strictly
+    within ``reach_A`` of the image's box (the image's own atom test, in one
+    compiled pass; intp, row order)."""
+    xyz = np.asarray(coords_A, dtype=np.float64)
+    frame_values = None if frame is None else check_frames(
+        np.asarray(frame, np.float64).reshape(1, 4, 4))[0]
+    return _kernels.find_atoms_in_box(
+        np.ascontiguousarray(xyz[:, 0]), np.ascontiguousarray(xyz[:, 1]),
+        np.ascontiguousarray(xyz[:, 2]), np.asarray(center_A, np.float64),
+        float(resolution_A), int(length_voxels), float(reach_A), frame_values)
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
