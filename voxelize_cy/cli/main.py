@@ -32,6 +32,7 @@ import numpy as np
 
 from voxelize_cy import __version__
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, add_channels
+from voxelize_cy.cli.gnina import add_molcache_parser, cmd_molcache
 from voxelize_cy.cli.options import (
     ProgressBar,
     center_of_selection,
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="parse on a Dask cluster (with --shard-size; needs the "
                               "dask extra)")
     _add_structure_options(convert)
+    add_molcache_parser(sub)
     return parser
 
 
@@ -437,7 +439,8 @@ def cmd_convert(args) -> int:
     return 2 if failed else 0
 
 
-COMMANDS = {"image": cmd_image, "batch": cmd_batch, "demo": cmd_demo, "convert": cmd_convert}
+COMMANDS = {"image": cmd_image, "batch": cmd_batch, "demo": cmd_demo, "convert": cmd_convert,
+            "molcache": cmd_molcache}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -126,6 +126,7 @@ class MolCache2:
         raw = np.frombuffer(self._map, np.uint8, count=limit)
         where = offsets.astype(np.int64)[:, None] + np.arange(4)
         natoms = raw[where].copy().view("<u4").ravel().astype(np.int64)
+        del raw  # no view of the map may outlive this (close() needs none)
         ends = offsets.astype(np.int64) + 4 + natoms * ATOM_RECORD.itemsize
         bad = np.flatnonzero(ends > limit)
         if bad.size:
@@ -149,7 +150,9 @@ class MolCache2:
         if body + count * _SUM_ENTRY.itemsize != end - _TRAILER.size:
             raise self._fail("has a checksum block of the wrong size: the file is damaged")
         table = np.frombuffer(self._map, _SUM_ENTRY, count=count, offset=body)
-        return dict(zip(table["offset"].tolist(), table["crc"].tolist()))
+        crc = dict(zip(table["offset"].tolist(), table["crc"].tolist()))
+        del table
+        return crc
 
     # -- lookups ---------------------------------------------------------
     def __contains__(self, name: object) -> bool:

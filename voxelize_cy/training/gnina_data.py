@@ -143,8 +143,8 @@ class GninaExampleData(_Settings):
 
 class GninaSampler:
     """One epoch of libmolgrid's sampling order over a :class:`GninaExampleData`,
-    split among DDP ranks (every ``num_replicas``-th draw, padded with the
-    first draws so that each rank gets as many).
+    split among DDP ranks (a contiguous run each, padded with the epoch's first
+    draws so that each rank gets as many).
 
     Parameters
     ----------
@@ -172,12 +172,14 @@ class GninaSampler:
         self.epoch = int(epoch)
 
     def rows(self) -> List[int]:
-        """This rank's example numbers, in order."""
+        """This rank's example numbers, in order: a contiguous run of the
+        epoch's draws (a stride would split the alternation of a balanced
+        order, giving one rank the actives and another the decoys)."""
         draws = self.order_of.epoch_draws(self.epoch, self.seed, self.scheme)
         per_rank = math.ceil(len(draws) / self.num_replicas)
         padded = (draws * (1 + per_rank * self.num_replicas // max(len(draws), 1)))[
             :per_rank * self.num_replicas]
-        return [d.row for d in padded[self.rank::self.num_replicas]]
+        return [d.row for d in padded[self.rank * per_rank:(self.rank + 1) * per_rank]]
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.rows())
