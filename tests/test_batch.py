@@ -50,6 +50,22 @@ def test_batch_equals_single_one_table_many_centres(tables, centers, num_threads
     assert batch.sum() > 0
 
 
+@pytest.mark.parametrize("length", [9, 70])  # 70: a channel past the in-cache scratch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batch_channel_by_channel_equals_single_with_empty_and_shared_channels(
+        tables, length, dtype):
+    """Batch images are made channel by channel (in a scratch channel, a channel
+    without atoms zeroed apart); channels no atom reaches, and atoms in several
+    channels (which take the whole-image path), give the single images."""
+    centers = np.array([[0.0, 0.0, 0.0], [200.0, 0.0, 0.0], [3.0, -2.0, 1.0]])
+    for channels in (("C", "N", "XE", "O", ".*"), ("C", "[CN]", "XE", ".*")):
+        params = params_at(centers, length=length, resolution=1.0, channels=channels)
+        batch = vc.images_from_atoms(tables[1], params, dtype=dtype, num_threads=2)
+        single = np.stack([vc.image_from_atoms(tables[1], p, dtype=dtype) for p in params])
+        assert np.array_equal(batch, single)
+        assert not batch[:, 2].any() and not batch[1].any() and batch[0].sum() > 0
+
+
 @pytest.mark.parametrize("num_threads", [1, 2, 4])
 def test_batch_mixed_tables_and_params(tables, centers, num_threads):
     atoms = [tables[i % 3] for i in range(12)]

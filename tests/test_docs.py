@@ -34,6 +34,7 @@ def example_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("docs")
     (folder / "tests" / "data").mkdir(parents=True)
     (folder / "tests" / "data" / "structures").symlink_to(STRUCTURES)
+    (folder / "tests" / "data" / "libmolgrid").symlink_to(ROOT / "tests" / "data" / "libmolgrid")
     sources = sorted(STRUCTURES.glob("*.cif.gz"))
     for source in sources:
         shutil.copy(source, folder)

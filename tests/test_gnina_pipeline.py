@@ -200,3 +200,37 @@ def test_a_dataloader_with_workers_gives_the_same_batches():
     key = next(iter(alone))
     assert np.array_equal(alone[key].coords, spread[key].coords)
     assert torch.is_tensor(alone[key].label_tensor(0))
+
+
+def test_batches_pickle_compactly_and_losslessly():
+    """What DataLoader workers send: channels in the smallest type and radii
+    by channel when they are a function of it, the same arrays back."""
+    import pickle
+
+    e = gnina.GninaExamples(SMALL, data_root=STRUCTS)
+    batch = gnina.ExampleBatch.of_examples(e.next_batch(6))
+    varied = gnina.ExampleBatch(**{**batch.__dict__, "radius": batch.radius * np.linspace(
+        0.9, 1.1, len(batch.radius), dtype=np.float32)})
+    for b in (batch, varied):
+        back = pickle.loads(pickle.dumps(b))
+        for name in ("coords", "channel", "radius", "counts", "labels", "centers", "frames",
+                     "rows"):
+            assert getattr(back, name).dtype == getattr(b, name).dtype, name
+            assert np.array_equal(getattr(back, name), getattr(b, name)), name
+        assert back.n_channels == b.n_channels
+    plain = len(pickle.dumps(batch.__dict__))
+    assert len(pickle.dumps(batch)) < 0.8 * plain
+    assert len(pickle.dumps(varied)) > len(pickle.dumps(batch))
+
+
+def test_batch_sources_name_the_example_of_a_bad_atom():
+    from voxelize_cy.images import typed_sources_of_batch
+
+    coords = np.zeros((5, 3), np.float32)
+    coords[3, 1] = np.nan
+    with pytest.raises(ValueError, match="example 1, atom 1"):
+        typed_sources_of_batch(coords, np.zeros(5, np.float32), np.ones(5, np.float32),
+                               [2, 3], 4)
+    with pytest.raises(ValueError, match="add up"):
+        typed_sources_of_batch(coords, np.zeros(5, np.float32), np.ones(5, np.float32),
+                               [2, 2], 4)

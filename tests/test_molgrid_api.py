@@ -162,6 +162,70 @@ def test_radius_multiples_are_libmolgrids_density():
     assert (line[:15] == 0).all() and (line[46:] == 0).all()
 
 
+def _libmolgrid_cpu_grid(center, coords, types, radii, resolution, dimension, binary,
+                         radius_scale, grm, ntypes):
+    """libmolgrid 0.5's CPU ``GridMaker::forward`` loop in float32 (the oracle):
+    the origin, the box of each atom (floor, ceil), the points, the squared
+    distance summed in order, and the cut, as its C++ computes them."""
+    f = np.float32
+    res, half = f(resolution), f(dimension / 2.0)
+    grm = f(grm)
+    if grm < 0:
+        grm = -grm
+        final = grm
+    else:
+        final = f((1 + 2 * float(grm) ** 2) / (2 * float(grm)))
+    dim = int(round(dimension / resolution)) + 1
+    origin = np.array([f(c) - half for c in center], np.float32)
+    out = np.zeros((ntypes, dim, dim, dim), np.float32)
+    for a in range(len(coords)):
+        x = np.asarray(coords[a], np.float32)
+        ar = f(radii[a]) * f(radius_scale)
+        reach = ar * final
+        axes = []
+        for k in range(3):
+            low, high = x[k] - reach - origin[k], x[k] + reach - origin[k]
+            first = int(np.floor(low / res)) if low > 0 else 0
+            last = min(dim, int(np.ceil(high / res))) if high > 0 else 0
+            idx = np.arange(first, last)
+            axes.append((idx, (origin[k] + idx.astype(np.float32) * res) - x[k]))
+        (i, dx), (j, dy), (k, dz) = axes
+        rsq = (dx[:, None, None] * dx[:, None, None] + dy[None, :, None] * dy[None, :, None])
+        rsq = (rsq + dz[None, None, :] * dz[None, None, :]).astype(np.float32)
+        if binary:
+            value = (rsq < ar * ar).astype(np.float32)
+            block = out[int(types[a])][np.ix_(i, j, k)]
+            out[int(types[a])][np.ix_(i, j, k)] = np.maximum(block, value)
+            continue
+        dist = np.sqrt(rsq, dtype=np.float32)
+        gauss = np.exp(f(-2.0) * dist * dist / (ar * ar), dtype=np.float32)
+        value = np.where(dist > reach, f(0), gauss)  # truncated: no quadratic
+        out[int(types[a])][np.ix_(i, j, k)] += value
+    return out
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_jumps_at_the_cut_are_decided_as_libmolgrid_decides(binary):
+    """Where a binary or truncated density jumps, a grid point at the cut up
+    to float32 rounding is inside or outside as libmolgrid's float32 CPU loop
+    has it (atoms placed on the lattice, so that whole shells of points lie
+    exactly at the cut, and atoms off it)."""
+    rng = np.random.default_rng(5)
+    center = (1.25, -0.5, 2.0)
+    lattice = np.array(center) - 5.75 + 0.5 * rng.integers(3, 21, (12, 3))
+    coords = np.concatenate([lattice, np.array(center) + rng.uniform(-5, 5, (12, 3))])
+    coords = coords.astype(np.float32)
+    radii = np.array([2.0, 1.5, 1.0] * 8, np.float32)  # 1.5 r on the lattice: 3, 2.25, 1.5
+    types = np.arange(24, dtype=np.float32) % 3
+    gmaker = molgrid.GridMaker(resolution=0.5, dimension=11.5, binary=binary,
+                               gaussian_radius_multiple=-1.5)
+    grid = np.zeros((3, 24, 24, 24), np.float32)
+    gmaker.forward(molgrid.float3(*center), coords, types, radii, grid)
+    want = _libmolgrid_cpu_grid(center, coords, types, radii, 0.5, 11.5, binary, 1.0,
+                                -1.5, 3)
+    np.testing.assert_allclose(grid, want, rtol=0, atol=2e-6)
+
+
 def test_dx_files_round_trip(tmp_path):
     grid = np.random.default_rng(0).random((2, 5, 5, 5)).astype(np.float32)
     center = (1.0, 2.0, 3.0)

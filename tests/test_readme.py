@@ -59,18 +59,19 @@ def test_the_readme_example_runs(monkeypatch):
 
 def test_the_speed_tables_come_from_the_results_files():
     """Every number in the README's speed tables is in the results file of its
-    table (the first: benchmark.py's; the one against libmolgrid:
-    bench_molgrid.py's), as the benchmark printed it or rounded from it."""
+    table (the first: benchmark.py's; the ones against libmolgrid:
+    bench_molgrid.py's and bench_gnina.py's), as the benchmark printed it or
+    rounded from it."""
     text = (ROOT / "README.md").read_text()
     section = text.split("## Speed against the peers", 1)[1].split("\n## ", 1)[0]
     tables = re.findall(r"(\| workload[^\n]*\n(?:\|[^\n]*\n)+)", section)
-    assert len(tables) == 2
-    for table, name in zip(tables, ("benchmark.txt", "bench_molgrid.txt")):
-        assert ("libmolgrid" in table.splitlines()[0]) == (name == "bench_molgrid.txt")
+    assert len(tables) == 3
+    for table, name in zip(tables, ("benchmark.txt", "bench_molgrid.txt", "bench_gnina.txt")):
+        assert ("libmolgrid" in table.splitlines()[0]) == (name != "benchmark.txt")
         printed = [float(v) for v in re.findall(
             r"\d+(?:\.\d+)?", (ROOT / "profiling" / "results" / name).read_text())]
         rows = table.strip().splitlines()[2:]
-        assert len(rows) >= 3
+        assert len(rows) >= (1 if name == "bench_gnina.txt" else 3)
         for row in rows:
             for cell in row.split("|")[2:]:
                 for number in re.findall(r"\d[\d,]*(?:\.\d+)?", cell):

@@ -71,6 +71,37 @@ VCY_INLINE double density_value(const vcy_density *d, double rsq, double gauss)
     return gauss_value(rsq, gauss, inv_r2, inner2, outer2, qa, qb, qc);
 }
 
+/* Whether libmolgrid puts the voxel centre at float32 offsets (x, y, z) from
+ * the atom inside the cut: its sum of squares and comparison, in float. */
+VCY_INLINE int tie_inside(const vcy_density *d, float x, float y, float z)
+{
+    float rsq = x * x;
+    rsq += y * y;
+    rsq += z * z;
+    if (d->binary) return rsq < d->tie_cut;
+    return !(sqrtf(rsq) > d->tie_cut);
+}
+
+/* The density at squared distance rsq, libmolgrid's decision at a tie. */
+VCY_INLINE double tie_value(const vcy_density *d, double rsq, double gauss, float x,
+                            float y, float z)
+{
+    if (fabs(rsq - d->tie_cut2) < d->tie_band2) {
+        if (!tie_inside(d, x, y, z)) return 0.0;
+        return d->binary ? 1.0 : gauss;
+    }
+    return density_value(d, rsq, gauss);
+}
+
+/* Whether a row (squared in-plane distance dxy2, squared offsets sz) has a
+ * voxel centre at a tie (branch-free, to vectorise). */
+VCY_INLINE int row_has_tie(const vcy_density *d, double dxy2, const double *sz, int n)
+{
+    int near = 0;
+    for (int k = 0; k < n; ++k) near |= fabs(dxy2 + sz[k] - d->tie_cut2) < d->tie_band2;
+    return near;
+}
+
 /* libmolgrid's density over one slab (see _density.h). */
 VCY_INLINE void density_slab_impl(const vcy_density *d, double dx2, const double *dy2,
                                   int ny, const double *dz2, int nz, double ex,
@@ -80,6 +111,12 @@ VCY_INLINE void density_slab_impl(const vcy_density *d, double dx2, const double
         const double dxy2 = dx2 + dy2[j];
         const double exy = ex * ey[j];
         double *row = out + (long)j * nz;
+        if (d->tie_off[0] && row_has_tie(d, dxy2, dz2, nz)) {
+            const float x = d->tie_off[0][d->tie_i], y = d->tie_off[1][j];
+            for (int k = 0; k < nz; ++k)
+                row[k] = tie_value(d, dxy2 + dz2[k], exy * ez[k], x, y, d->tie_off[2][k]);
+            continue;
+        }
         for (int k = 0; k < nz; ++k) row[k] = density_value(d, dxy2 + dz2[k], exy * ez[k]);
     }
 }
@@ -105,13 +142,20 @@ VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_
         const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
         VCY_GAUSS_CONSTS(d);                                                          \
         const int binary = d->binary;                                                 \
+        const double row_limit = d->tie_off[0] ? outer2 + d->tie_band2 : outer2;      \
         for (int i = 0; i < n0; ++i) {                                                \
             for (int j = 0; j < n1; ++j) {                                            \
                 const double dxy2 = sq[i] + sy[j];                                    \
-                if (!(dxy2 < outer2)) continue;                                       \
+                if (!(dxy2 < row_limit)) continue;                                    \
                 const double exy = fac[i] * fy[j];                                    \
                 real_t *restrict row = img + (i * L + j) * L;                         \
-                if (binary) {                                                         \
+                if (d->tie_off[0] && row_has_tie(d, dxy2, sz, n2)) {                  \
+                    const float x = d->tie_off[0][i], y = d->tie_off[1][j];           \
+                    for (int k = 0; k < n2; ++k)                                      \
+                        row[k] += (real_t)(weight * tie_value(d, dxy2 + sz[k],        \
+                                                              exy * fz[k], x, y,      \
+                                                              d->tie_off[2][k]));     \
+                } else if (binary) {                                                  \
                     for (int k = 0; k < n2; ++k)                                      \
                         row[k] += (real_t)(weight * ((dxy2 + sz[k] < inner2) ? 1.0 : 0.0)); \
                 } else {                                                              \

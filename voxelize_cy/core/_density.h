@@ -16,6 +16,18 @@ typedef struct {
     double outer2;     /* (final r)^2: 0 from here */
     double qa, qb, qc; /* the quadratic in d / r beyond G r */
     int binary;        /* 1 where d < r, else 0 (no Gaussian) */
+    /* libmolgrid's ties: where a discontinuous density (binary, or a Gaussian
+     * truncated at G r) jumps, a voxel centre within tie_band2 of the cut
+     * (in squared distance) is inside or outside as libmolgrid's float32
+     * arithmetic decides: with its per-axis offsets p - c of the block's
+     * centres (tie_off[axis][t], +inf outside its box of the atom), binary:
+     * rsq < tie_cut; truncated: sqrtf(rsq) <= tie_cut.  tie_off[0] NULL: no
+     * ties (every voxel by the float64 distance).  tie_i: the slab's x index
+     * (vcy_density_slab). */
+    const float *tie_off[3];
+    int tie_i;
+    float tie_cut;
+    double tie_cut2, tie_band2;
 } vcy_density;
 
 /*

@@ -62,6 +62,10 @@ cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomPr
                      int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil
 
+cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
+                    int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                    double *work, void *scratch) noexcept nogil
+
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil
 
 from voxelize_cy.core._overlap cimport vcy_density

@@ -13,9 +13,10 @@ checked against the image's channel count by ``check_atoms`` before
 ``draw_atoms`` runs, and scratch space is sized by ``work_doubles``.
 """
 
-from libc.math cimport isfinite
+from libc.math cimport INFINITY, ceilf, fabs, floorf, isfinite, sqrt
 from libc.stdint cimport int32_t, int64_t
-from libc.string cimport memcpy
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memset
 
 from voxelize_cy.core._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
@@ -51,6 +52,10 @@ from voxelize_cy.core._geometry cimport (
     voxel_center_A,
 )
 
+cdef extern from "_memory.h" nogil:
+    void vcy_zero_streaming(void *p, size_t nbytes)
+    void vcy_copy_streaming(void *dst, const void *src, size_t nbytes)
+
 ctypedef fused real_t:
     float
     double
@@ -61,6 +66,7 @@ cdef Py_ssize_t work_doubles(int length) noexcept nogil:
     three Q planes, a slab's voxel values, and the block's axis and pair
     tables (_overlap_block.h)."""
     cdef Py_ssize_t m = length + 1
+    # (the densities take 9 m + m * m, and 3 m floats for libmolgrid's ties)
     return 6 * m + 4 * m * m + vcy_block_work_doubles(<int>m)
 
 
@@ -155,6 +161,7 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
     cdef double rs = r * g.radius_scale
     if not (rs > 0):
         return False
+    d.tie_off[0] = d.tie_off[1] = d.tie_off[2] = NULL
     d.binary = fill == FILL_BINARY
     d.inv_r2 = 1.0 / (rs * rs)
     if d.binary:
@@ -207,6 +214,43 @@ cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
     vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
 
 
+cdef void tie_axes(const GridSpec *g, vcy_density *d, double r, const double *c,
+                   const int *lo, const int *n, float *off) noexcept nogil:
+    """Set ``d``'s ties (see vcy_density) for the block ``lo``, ``n`` of an
+    atom of radius ``r`` (before the scale) at ``c``: libmolgrid's float32
+    offsets of the voxel centres (``off``: ``n[0] + n[1] + n[2]`` floats; its
+    origin the first centre, its points origin + i res), +inf outside the box
+    its bounds give the atom, its cut, and the band of squared distances in
+    which float32 rounding can decide (8 ulps of the largest coordinate)."""
+    cdef float res_f = <float>g.resolution
+    cdef float rs_f = <float>r * <float>g.radius_scale
+    cdef float reach_f = rs_f * <float>g.final_mult
+    cdef float origin_f, a_f, low, high, x
+    cdef int a, t, index, first, last, at = 0
+    cdef double cut2 = d.inner2 if d.binary else d.outer2
+    cdef double magnitude = 0.0, eps
+    for a in range(3):
+        origin_f = <float>voxel_center_A(g, a, 0)
+        a_f = <float>c[a]
+        low = a_f - reach_f - origin_f
+        high = a_f + reach_f - origin_f
+        first = <int>floorf(low / res_f) if low > 0 else 0
+        last = 0
+        if high > 0:
+            last = <int>ceilf(high / res_f) if high / res_f < g.length else g.length
+        for t in range(n[a]):
+            index = lo[a] + t
+            x = origin_f + <float>index * res_f
+            off[at + t] = x - a_f if first <= index < last else INFINITY
+        d.tie_off[a] = off + at
+        at += n[a]
+        magnitude = max(magnitude, fabs(c[a]) + fabs(origin_f) + g.length * g.resolution)
+    d.tie_cut = rs_f * rs_f if d.binary else reach_f
+    d.tie_cut2 = cut2
+    eps = 8 * magnitude * 2.0 ** -24
+    d.tie_band2 = 2 * sqrt(cut2) * eps + eps * eps
+
+
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
                              Py_ssize_t m3, const void *grad, bint is_float32,
                              Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil:
@@ -252,8 +296,9 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
     cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
+    cdef bint ties = g.libmolgrid_ties and (d.binary or g.gauss_mult == g.final_mult)
     cdef double first[3]
-    if plain and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
+    if plain and not ties and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
         # a small block (the usual atom): everything in one call
         for a in range(3):
             first[a] = voxel_center_A(g, a, lo[a])
@@ -270,6 +315,8 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef double *slab = work + 9 * m
     cdef int i, j, k
     cdef double v
+    if ties:  # float32 offsets after the slab (work_doubles has room)
+        tie_axes(g, &d, r, c, lo, n, <float *>(slab + m * m))
     if plain:  # the whole block in one call
         base = (lo[0] * L + lo[1]) * L + lo[2]
         if real_t is float:
@@ -280,6 +327,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
                                   img0 + base, L, weight)
         return
     for i in range(n[0]):
+        d.tie_i = i
         vcy_density_slab(&d, work[m3 + i], work + m3 + n[0], n[1],
                          work + m3 + n[0] + n[1], n[2], work[2 * m3 + i],
                          work + 2 * m3 + n[0], work + 2 * m3 + n[0] + n[1], slab)
@@ -468,12 +516,21 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
 cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
                      int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil:
-    cdef Py_ssize_t a, pos
+    draw_listed(img, g, props, fill, agg, atoms, NULL, n, work, owner)
+
+
+cdef void draw_listed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
+                      int agg, const SelAtom *atoms, const Py_ssize_t *listed,
+                      Py_ssize_t n, double *work, int32_t *owner) noexcept nogil:
+    """Add atoms ``listed[0:n]`` (indices into ``atoms``, in that order), or
+    ``atoms[0:n]`` when ``listed`` is NULL."""
+    cdef Py_ssize_t i, a, pos
     cdef int64_t channel
     cdef const int64_t *channels
     cdef int n_channels
     cdef double r
-    for a in range(n):
+    for i in range(n):
+        a = listed[i] if listed != NULL else i
         pos = atoms[a].pos
         r = atom_radius(props, &atoms[a])
         if not (r > 0):
@@ -491,6 +548,22 @@ cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int
                  atoms[a].weight, channels, n_channels, work, owner, <int32_t>a)
 
 
+cdef void draw_in_channel(real_t *channel_img, const GridSpec *g, const AtomProps *props,
+                          int fill, int agg, const SelAtom *atoms, const Py_ssize_t *listed,
+                          Py_ssize_t n, double *work) noexcept nogil:
+    """Add atoms ``listed[0:n]``, each of one channel, to the ``(L, L, L)``
+    image ``channel_img`` of that channel."""
+    cdef Py_ssize_t i, a
+    cdef int64_t channel = 0
+    cdef double r
+    for i in range(n):
+        a = listed[i]
+        r = atom_radius(props, &atoms[a])
+        if r > 0:  # a zero radius (allowed for volume fills) adds nothing
+            add_atom(channel_img, g, fill, agg, atoms[a].x, atoms[a].y, atoms[a].z, r,
+                     atoms[a].weight, &channel, 1, work, NULL, <int32_t>a)
+
+
 cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
                      int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil:
@@ -505,6 +578,99 @@ cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomPr
         draw_typed(<float *>img, g, props, fill, agg, atoms, n, work, owner)
     else:
         draw_typed(<double *>img, g, props, fill, agg, atoms, n, work, owner)
+
+
+cdef int single_channel(const AtomProps *props, const SelAtom *atom) noexcept nogil:
+    """The one channel an atom is drawn in; -1 for none (nothing drawn), -2
+    for several."""
+    cdef Py_ssize_t pos = atom.pos
+    cdef int64_t count
+    if props.pos_ch_start == NULL:
+        return props.kind_channel[atom.kind]
+    count = props.pos_ch_start[pos + 1] - props.pos_ch_start[pos]
+    if count == 0:
+        return -1
+    if count > 1:
+        return -2
+    return <int>props.pos_ch[props.pos_ch_start[pos]]
+
+
+cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
+                    int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                    double *work, void *scratch) noexcept nogil:
+    """Zero ``img`` and draw ``atoms`` (checked by ``check_atoms``) into it:
+    bitwise the image of ``memset`` then ``draw_atoms``.
+
+    When every atom has one channel, the image is made channel by channel (a
+    stable counting sort keeps every voxel's order of terms): a channel with
+    no atoms is zeroed with streaming stores, and the others are drawn into
+    ``scratch`` (one channel, ``L³`` values of the image's type, reused while
+    it sits in cache) and streamed out, so image memory is written once and
+    never read.  Without ``scratch`` they are drawn in place.  Returns
+    IMAGE_NO_MEMORY when the sort's scratch cannot be allocated (the image is
+    then zeroed only).
+    """
+    cdef int n_channels = g.n_channels
+    cdef Py_ssize_t channel_size = <Py_ssize_t>g.length * g.length * g.length
+    cdef Py_ssize_t item = 4 if is_float32 else 8
+    cdef Py_ssize_t channel_bytes = channel_size * item
+    cdef Py_ssize_t a, c
+    cdef int ch
+    cdef Py_ssize_t *start
+    cdef Py_ssize_t *listed
+    cdef int *channel_of
+    cdef char *target
+    for a in range(n):
+        if single_channel(props, &atoms[a]) == -2:
+            memset(img, 0, n_channels * channel_bytes)
+            draw_atoms(img, is_float32, g, props, fill, agg, atoms, n, work, NULL)
+            return IMAGE_OK
+    start = <Py_ssize_t *>malloc((n_channels + 1) * sizeof(Py_ssize_t))
+    listed = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+    channel_of = <int *>malloc((n + 1) * sizeof(int))
+    if start == NULL or listed == NULL or channel_of == NULL:
+        free(start)
+        free(listed)
+        free(channel_of)
+        memset(img, 0, n_channels * channel_bytes)
+        return IMAGE_NO_MEMORY
+    for c in range(n_channels + 1):
+        start[c] = 0
+    for a in range(n):
+        ch = single_channel(props, &atoms[a])
+        channel_of[a] = ch
+        if ch >= 0:  # in [0, n_channels): check_atoms proved it
+            start[ch + 1] += 1
+    for c in range(n_channels):
+        start[c + 1] += start[c]
+    for a in range(n):
+        ch = channel_of[a]
+        if ch >= 0:
+            listed[start[ch]] = a
+            start[ch] += 1
+    # start[c] now ends channel c's list; channel c begins where c - 1 ended.
+    for c in range(n_channels):
+        a = start[c - 1] if c > 0 else 0
+        target = <char *>img + c * channel_bytes
+        if start[c] == a:  # nothing drawn here
+            vcy_zero_streaming(target, channel_bytes)
+            continue
+        if scratch != NULL:
+            memset(scratch, 0, channel_bytes)
+        else:
+            memset(target, 0, channel_bytes)
+        if is_float32:
+            draw_in_channel(<float *>(scratch if scratch != NULL else target), g, props,
+                            fill, agg, atoms, listed + a, start[c] - a, work)
+        else:
+            draw_in_channel(<double *>(scratch if scratch != NULL else target), g, props,
+                            fill, agg, atoms, listed + a, start[c] - a, work)
+        if scratch != NULL:
+            vcy_copy_streaming(target, scratch, channel_bytes)
+    free(start)
+    free(listed)
+    free(channel_of)
+    return IMAGE_OK
 
 
 SIMD_PATHS = ("sse2", "avx2", "avx512")

@@ -30,6 +30,10 @@ cdef struct GridSpec:
     double gauss_mult
     double final_mult
     double qa, qb, qc
+    # Where a discontinuous density (binary, truncated) jumps, decide voxel
+    # centres at the cut as libmolgrid's float32 arithmetic does (its grid
+    # origin: the first voxel centre; see vcy_density's ties).
+    bint libmolgrid_ties
 
 
 cdef struct Frame:
@@ -65,6 +69,7 @@ cdef inline void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
     g.reach = reach
     g.max_radius = max_radius
     set_density(g, 1.0, 1.0)
+    g.libmolgrid_ties = False
     for a in range(3):
         g.select_lo[a] = g.center[a] - reach
         g.select_hi[a] = g.center[a] + reach

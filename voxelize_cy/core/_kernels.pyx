@@ -30,6 +30,7 @@ from voxelize_cy.core._draw cimport (
     AtomProps,
     check_atoms,
     draw_atoms,
+    draw_fresh,
     work_doubles,
 )
 from voxelize_cy.core._geometry cimport (
@@ -55,6 +56,11 @@ cdef extern from "_openmp_helpers.h" nogil:
     int VCY_DEBUG_BUILD
     int vcy_omp_max_threads()
     int vcy_omp_num_procs()
+
+# A batch image's channels are drawn in a per-thread scratch channel (then
+# streamed out) when one channel takes at most this much: it stays in cache.
+cdef enum:
+    CHANNEL_SCRATCH_MAX_BYTES = 1 << 20
 
 #: True when this extension was built with OpenMP (parallel batches).
 OPENMP = bool(VCY_HAVE_OPENMP)
@@ -231,7 +237,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                list resolvers, list caches, const int[::1] resolver_of_image,
                const double[:, ::1] centers_A, const double[::1] resolutions_A,
                const double[::1] max_radii_A, object frames, int fill, int agg,
-               int screen, int num_threads, object density=None):
+               int screen, int num_threads, object density=None,
+               bint libmolgrid_ties=False):
     """Fill ``out[b]`` (zeroed here) with image b for every b, in parallel.
 
     Image b draws ``sources[source_of_image[b]]`` with
@@ -240,6 +247,9 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
     atom-box radius ``max_radii_A[b]`` and frame ``frames[b]`` (a (B, 12)
     float64 array, or None for no frames).  Each source's rows are screened
     once.
+
+    With ``libmolgrid_ties``, a binary or truncated density decides voxel
+    centres at its cut as libmolgrid's float32 arithmetic does.
 
     Returns ``(status, row)`` arrays of shape ``(B,)``, as ``draw_image``.
     """
@@ -300,6 +310,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
     cdef KindSpace space
     cdef KindTables tables
     cdef double *work
+    cdef void *scratch
+    cdef Py_ssize_t channel_bytes = <Py_ssize_t>length * length * length * item
     cdef Py_ssize_t bad
     cdef int i
     try:
@@ -311,6 +323,7 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
             if density is not None:
                 set_density(&grids[b], density[0], density[1])
                 widen_atom_box(&grids[b], density[2])
+                grids[b].libmolgrid_ties = libmolgrid_ties
             frame_of[b].active = frames is not None
             if frames is not None:
                 for i in range(9):
@@ -355,22 +368,27 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
         # Drawing: one image per iteration, each thread with its own scratch.
         with nogil, parallel(num_threads=num_threads):
             work = <double *>malloc(work_doubles(length) * sizeof(double))
+            scratch = NULL  # one channel, while it fits in a core's cache
+            if channel_bytes <= CHANNEL_SCRATCH_MAX_BYTES:
+                scratch = malloc(channel_bytes)
             for b in prange(n_images, schedule="dynamic", chunksize=1):
-                memset(base + b * image_size * item, 0, image_size * item)
-                if status[b] != IMAGE_OK:
-                    continue
-                if work == NULL:
-                    status[b] = IMAGE_NO_MEMORY
-                    continue
                 bad = -1
-                status[b] = check_atoms(&grids[b], &props[b], fill, bufs[b].atoms,
-                                        bufs[b].n, &bad)
+                if status[b] == IMAGE_OK and work == NULL:
+                    status[b] = IMAGE_NO_MEMORY
                 if status[b] == IMAGE_OK:
-                    draw_atoms(base + b * image_size * item, is_float32, &grids[b],
-                               &props[b], fill, agg, bufs[b].atoms, bufs[b].n, work, NULL)
-                elif bad >= 0:
-                    bad_row[b] = bufs[b].atoms[bad].row
+                    status[b] = check_atoms(&grids[b], &props[b], fill, bufs[b].atoms,
+                                            bufs[b].n, &bad)
+                if status[b] == IMAGE_OK:
+                    # zeroes each channel as it draws it (bitwise memset + draw)
+                    status[b] = draw_fresh(base + b * image_size * item, is_float32,
+                                           &grids[b], &props[b], fill, agg, bufs[b].atoms,
+                                           bufs[b].n, work, scratch)
+                else:
+                    memset(base + b * image_size * item, 0, image_size * item)
+                    if bad >= 0:
+                        bad_row[b] = bufs[b].atoms[bad].row
             free(work)
+            free(scratch)
     finally:
         if bufs != NULL:
             for b in range(n_images):

@@ -74,6 +74,10 @@ cdef extern from "_density.h" nogil:
         double outer2
         double qa, qb, qc
         int binary
+        const float *tie_off[3]
+        int tie_i
+        float tie_cut
+        double tie_cut2, tie_band2
     void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
                           const double *dz2, int nz, double ex, const double *ey,
                           const double *ez, double *out)

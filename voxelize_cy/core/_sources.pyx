@@ -425,8 +425,9 @@ def typed_rows(list coords, list types, list radii, const int64_t[::1] offsets,
     ``radii[s]`` (N,); its types go to channels ``offsets[s] + type``.  Atoms
     with a negative type or a radius of 0 add nothing and are left out.
 
-    Returns ``(x, y, z, weight, radius, channel_start, channels, largest)``
-    (float64 columns, weights 1, one channel per row, the largest radius).
+    Returns ``(x, y, z, weight, radius, channel_start, channels, largest,
+    kept, largest_of_set)`` (float64 columns, weights 1, one channel per row,
+    the largest radius; per set, int64 rows kept and float64 largest radius).
     Raises ValueError ``(set, atom, what)`` naming a type at or past
     ``n_channels``, a coordinate or radius that is not finite, a negative
     radius.
@@ -438,6 +439,10 @@ def typed_rows(list coords, list types, list radii, const int64_t[::1] offsets,
     cdef const float[::1] t, r
     cdef int64_t channel
     cdef double radius, best = 0.0
+    kept_arr = np.zeros(n_sets, np.int64)
+    best_arr = np.zeros(n_sets, np.float64)
+    cdef int64_t[::1] kept_of = kept_arr
+    cdef double[::1] best_of = best_arr
     for s in range(n_sets):
         xyz, t, r = coords[s], types[s], radii[s]
         n = xyz.shape[0]
@@ -471,6 +476,9 @@ def typed_rows(list coords, list types, list radii, const int64_t[::1] offsets,
             ch[row] = channel
             if radius > best:
                 best = radius
+            if radius > best_of[s]:
+                best_of[s] = radius
+            kept_of[s] += 1
             row += 1
     return (x_out, y_out, z_out, np.ones(kept), radius_out, np.arange(kept + 1, dtype=np.int64),
-            channel_out, best)
+            channel_out, best, kept_arr, best_arr)

@@ -74,15 +74,17 @@ class ExampleBatch:
         counts = np.zeros(len(examples), np.int64)
         centers = np.array([e.center() for e in examples], np.float64).reshape(-1, 3)
         for b, example in enumerate(examples):
-            frame = None if frames is None or gridder is None else np.asarray(frames[b])
-            for atoms, offset in zip(example.sets, type_offsets(example.sets)):
-                c, r, t = _drawn(atoms, offset)
-                if gridder is not None:
-                    c, r, t = _within(c, r, t, frame, centers[b], gridder)
-                coords.append(c)
-                channel.append(t)
-                radius.append(r)
-                counts[b] += t.shape[0]
+            drawn = [_drawn(atoms, offset)
+                     for atoms, offset in zip(example.sets, type_offsets(example.sets))]
+            c, r, t = (np.concatenate(parts) if len(parts) > 1 else parts[0]
+                       for parts in zip(*drawn)) if drawn else _NO_ATOMS
+            if gridder is not None:
+                frame = None if frames is None else np.asarray(frames[b])
+                c, r, t = _within(c, r, t, frame, centers[b], gridder)
+            coords.append(c)
+            channel.append(t)
+            radius.append(r)
+            counts[b] = t.shape[0]
         if gridder is not None:
             frames = None  # applied
         channels = n_channels if n_channels is not None else max(
@@ -111,6 +113,19 @@ class ExampleBatch:
             "coords", "channel", "radius", "counts", "labels", "centers", "frames")),
             channels.pop(), np.concatenate([b.rows for b in batches]))
 
+    def __reduce__(self):
+        """Pickled compactly, for the trip from a DataLoader worker (every
+        byte crosses a 64 KB pipe): channels in the smallest unsigned type,
+        and radii as a per-channel table when they are a function of the
+        channel (gnina's typers).  Lossless: the same arrays come back."""
+        channel = self.channel.astype(_channel_dtype(self.n_channels), copy=False) \
+            if self.n_channels <= 1 << 16 else self.channel
+        radius = _radius_table(self.channel, self.radius, self.n_channels)
+        return _unpickle_batch, (self.coords, channel, radius is not None,
+                                 self.radius if radius is None else radius, self.counts,
+                                 self.labels, self.centers, self.frames, self.n_channels,
+                                 self.rows)
+
     def starts(self) -> np.ndarray:
         """Each example's first atom."""
         return np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
@@ -121,6 +136,31 @@ class ExampleBatch:
 
         values = self.labels if position is None else self.labels[:, position]
         return torch.from_numpy(np.ascontiguousarray(values))
+
+
+def _channel_dtype(n_channels: int):
+    return np.uint8 if n_channels <= 1 << 8 else np.uint16
+
+
+def _radius_table(channel: np.ndarray, radius: np.ndarray, n_channels: int):
+    """Radius by channel when every atom of a channel has the same radius
+    (bitwise), else None."""
+    if not 0 < n_channels <= 1 << 16 or not len(channel):
+        return None
+    table = np.zeros(n_channels, radius.dtype)
+    table[channel] = radius
+    return table if np.array_equal(table[channel], radius) else None
+
+
+def _unpickle_batch(coords, channel, by_channel, radius, counts, labels, centers, frames,
+                    n_channels, rows) -> ExampleBatch:
+    """The ExampleBatch of ``ExampleBatch.__reduce__``'s state."""
+    return ExampleBatch(coords, channel.astype(np.int32),
+                        radius[channel] if by_channel else radius, counts, labels, centers,
+                        frames, n_channels, rows)
+
+
+_NO_ATOMS = (np.zeros((0, 3), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32))
 
 
 def _drawn(atoms: TypedAtoms, offset: int):
@@ -139,8 +179,10 @@ def _within(coords, radius, channel, frame, center, gridder):
     """The atoms that can reach the grid, moved by ``frame``."""
     keep = gridder.rows_in_reach(coords, radius, center, frame)
     xyz = coords[keep].astype(np.float64)
-    if frame is not None:
-        xyz = xyz @ frame[:3, :3].T + frame[:3, 3]
+    if frame is not None:  # R x + t without BLAS (its threads would spin in a worker)
+        rotation = frame[:3, :3]
+        xyz = (xyz[:, 0:1] * rotation[:, 0] + xyz[:, 1:2] * rotation[:, 1]
+               + xyz[:, 2:3] * rotation[:, 2] + frame[:3, 3])
     return xyz.astype(np.float32), radius[keep], channel[keep]
 
 

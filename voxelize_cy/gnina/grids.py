@@ -26,6 +26,7 @@ from voxelize_cy.images import (
     rows_in_reach,
     typed_source_of,
     typed_source_of_sets,
+    typed_sources_of_batch,
 )
 
 __all__ = ["GninaGridder", "GRID_FILLS", "density_at", "density_derivatives", "type_offsets"]
@@ -40,7 +41,7 @@ def density_at(distance_A: np.ndarray, radius_A: float, gaussian_radius_multiple
     """libmolgrid's density of an atom of (scaled) radius ``radius_A`` at
     ``distance_A``: exp(-2 d²/r²) up to G r, then the quadratic that meets it
     with equal value and slope and reaches 0 at (1 + 2G²)/(2G) r (a negative G
-    truncates at |G| r); with ``binary``, 1 inside r."""
+    truncates at ``abs(G) r``); with ``binary``, 1 inside r."""
     d = np.asarray(distance_A, dtype=np.float64)
     if radius_A <= 0:
         return np.zeros_like(d)
@@ -242,11 +243,8 @@ class GninaGridder:
         """The grids of an :class:`~voxelize_cy.gnina.ExampleBatch` (its frames
         applied), into ``out`` when given (reuse one buffer: fresh memory
         costs as much as the drawing)."""
-        starts = batch.starts()
-        channels = batch.channel.astype(np.float32)
-        sources = [typed_source_of_sets([batch.coords[s:s + n]], [channels[s:s + n]],
-                                        [batch.radius[s:s + n]], [0], batch.n_channels)
-                   for s, n in zip(starts.tolist(), batch.counts.tolist())]
+        sources = typed_sources_of_batch(batch.coords, batch.channel.astype(np.float32),
+                                         batch.radius, batch.counts, batch.n_channels)
         frames = batch.frames
         if np.array_equal(frames, np.broadcast_to(np.eye(4), frames.shape)):
             frames = None
@@ -260,7 +258,7 @@ class GninaGridder:
             sources, image_centers, self.resolution, self.length, n_channels, frames=frames,
             fill=fill, agg=agg, radius_scale=self._density_scale(),
             gaussian_radius_multiple=self._density_g(), dtype=self.dtype, out=out,
-            num_threads=self.num_threads)
+            num_threads=self.num_threads, libmolgrid_ties=True)
 
     def _fill_and_agg(self, vector: Sequence[bool]) -> Tuple[str, str]:
         """The kernels' fill and aggregation for images of vector-typed (True)

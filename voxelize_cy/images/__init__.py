@@ -13,7 +13,7 @@ channels, radius and weight (``typed``: gnina's data).
 May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``.
 """
 
-from voxelize_cy.images.frames import random_frame
+from voxelize_cy.images.frames import random_frame, rotate_points_f32
 from voxelize_cy.images.typed import (
     TypedSource,
     gradients_of_typed,
@@ -21,7 +21,9 @@ from voxelize_cy.images.typed import (
     rows_in_reach,
     typed_source_of,
     typed_source_of_sets,
+    typed_sources_of_batch,
 )
 
 __all__ = ["TypedSource", "gradients_of_typed", "images_from_typed", "random_frame",
-           "rows_in_reach", "typed_source_of", "typed_source_of_sets"]
+           "rotate_points_f32", "rows_in_reach", "typed_source_of", "typed_source_of_sets",
+           "typed_sources_of_batch"]

@@ -16,9 +16,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from voxelize_cy.chemistry._elements import AtomTable
-from voxelize_cy.core._frames import frame_numbers, frames_numbers
+from voxelize_cy.core._frames import frame_numbers, frames_numbers, quaternion_transform_f32
 
-__all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames"]
+__all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames",
+           "rotate_points_f32"]
 
 
 def check_frame(frame: ArrayLike) -> np.ndarray:
@@ -94,3 +95,41 @@ def transform_atoms(atoms: AtomTable, frame: ArrayLike) -> AtomTable:
     out = {k: np.array(v, copy=True) for k, v in atoms.items()}
     out["x"], out["y"], out["z"] = moved[:, 0], moved[:, 1], moved[:, 2]
     return out
+
+
+def rotate_points_f32(points_A: ArrayLike, quaternion: ArrayLike, center_A: ArrayLike,
+                      translation_A: ArrayLike, inverse: bool = False) -> np.ndarray:
+    """Points rotated by a quaternion about a centre, then translated, in
+    float32 arithmetic operation by operation (libmolgrid's ``Transform``):
+    ``q (0, p - c) q̄ / |q|² + c + t``; with ``inverse``, the undoing
+    ``q̄ / |q|² (0, p - c - t) q + c``.
+
+    Parameters
+    ----------
+    points_A : (N, 3) array
+        Rounded to float32 first.
+    quaternion : 4 floats
+        ``(a, b, c, d)``, real part first (any norm but 0).
+    center_A, translation_A : 3 floats each
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, 3)`` float32.
+    """
+    p = np.ascontiguousarray(np.asarray(points_A, np.float32).reshape(-1, 3))
+    q = np.asarray(quaternion, np.float32).reshape(4)
+    c = np.asarray(center_A, np.float32).reshape(3)
+    t = np.asarray(translation_A, np.float32).reshape(3)
+    conj = q * np.array([1, -1, -1, -1], np.float32)
+    norm = np.float32(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if not norm > 0:
+        raise ValueError(f"quaternion must not be 0, got {q.tolist()}")
+    zero = np.zeros(3, np.float32)
+    if inverse:  # the inverse's own inverse, conj(conj / n) / |conj / n|^2, is q again
+        q_inv = conj / norm
+        back = q_inv * np.array([1, -1, -1, -1], np.float32)
+        back_norm = np.float32(q_inv[0] * q_inv[0] + q_inv[1] * q_inv[1]
+                               + q_inv[2] * q_inv[2] + q_inv[3] * q_inv[3])
+        return quaternion_transform_f32(p, q_inv, back / back_norm, c, t, c, zero)
+    return quaternion_transform_f32(p, q, conj / norm, c, zero, c, t)

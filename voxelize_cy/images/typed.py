@@ -14,7 +14,7 @@ is one row per channel, its weight as the row's occupancy.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -30,7 +30,8 @@ from voxelize_cy.images._checks import (
 from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode
 from voxelize_cy.images.frames import check_frames
 
-__all__ = ["TypedSource", "typed_source_of", "typed_source_of_sets", "images_from_typed",
+__all__ = ["TypedSource", "typed_source_of", "typed_source_of_sets", "typed_sources_of_batch",
+           "images_from_typed",
            "gradients_of_typed", "rows_in_reach"]
 
 _OK, _NO_MEMORY = 0, 3
@@ -133,14 +134,66 @@ def typed_source_of_sets(coords_A, types, radii_A, offsets, n_channels: int) -> 
     t32 = [np.ascontiguousarray(a, dtype=np.float32) for a in types]
     r32 = [np.ascontiguousarray(a, dtype=np.float32) for a in radii_A]
     try:
-        x, y, z, weight, radius, start, channels, biggest = typed_rows(
+        x, y, z, weight, radius, start, channels, biggest, _, _ = typed_rows(
             as32, t32, r32, np.asarray(offsets, dtype=np.int64), int(n_channels))
     except ValueError as err:
-        if err.args and isinstance(err.args[0], tuple):
-            set_index, atom, what = err.args[0]
-            raise ValueError(f"set {set_index}, atom {atom}: {what}") from None
-        raise
+        raise _set_error(err, "set") from None
     return TypedSource(TableSource(x, y, z, weight, None, radius, start, channels), biggest)
+
+
+def typed_sources_of_batch(coords_A, types, radii_A, counts,
+                           n_channels: int) -> List[TypedSource]:
+    """One source per example of a batch's index-typed atoms, in one compiled
+    pass (channels already offset).
+
+    Parameters
+    ----------
+    coords_A : (N, 3) float32 array
+        Every example's atoms, example by example.
+    types : (N,) float32 array
+        Channels (negative: none).
+    radii_A : (N,) float32 array
+        Radii (0: not drawn).
+    counts : (B,) integer array
+        Atoms per example.
+    n_channels : int
+
+    Returns
+    -------
+    list of TypedSource
+        Source b holds example b's drawn atoms.
+
+    Raises
+    ------
+    ValueError
+        As :func:`typed_source_of_sets`, naming the example and its atom.
+    """
+    counts = np.asarray(counts, np.int64)
+    if counts.ndim != 1 or (counts < 0).any() or int(counts.sum()) != len(coords_A):
+        raise ValueError(f"counts must be >= 0 and add up to the {len(coords_A)} atoms")
+    ends = np.cumsum(counts).tolist()
+    bounds = list(zip([0] + ends[:-1], ends))
+    as32 = np.ascontiguousarray(coords_A, dtype=np.float32)
+    t32 = np.ascontiguousarray(types, dtype=np.float32)
+    r32 = np.ascontiguousarray(radii_A, dtype=np.float32)
+    try:
+        x, y, z, weight, radius, start, channels, _, kept, largest_of = typed_rows(
+            [as32[a:b] for a, b in bounds], [t32[a:b] for a, b in bounds],
+            [r32[a:b] for a, b in bounds], np.zeros(len(bounds), np.int64), int(n_channels))
+    except ValueError as err:
+        raise _set_error(err, "example") from None
+    rows = np.concatenate([[0], np.cumsum(kept)]).tolist()
+    return [TypedSource(TableSource(x[a:b], y[a:b], z[a:b], weight[a:b], None, radius[a:b],
+                                    start[:b - a + 1], channels[a:b]), float(big))
+            for a, b, big in zip(rows[:-1], rows[1:], largest_of.tolist())]
+
+
+def _set_error(err: ValueError, what: str) -> ValueError:
+    """typed_rows's ``(set, atom, what)`` error as a message."""
+    if err.args and isinstance(err.args[0], tuple):
+        set_index, atom, problem = err.args[0]
+        return ValueError(f"{what} {set_index}, atom {atom}: {problem}")
+    return err
 
 
 def rows_in_reach(coords_A, center_A, resolution_A: float, length_voxels: int,
@@ -169,7 +222,8 @@ def images_from_typed(sources: Sequence[TypedSource], centers_A, resolution_A: f
                       fill: str = "gaussian", agg: str = "sum", radius_scale: float = 1.0,
                       gaussian_radius_multiple: float = 1.0, dtype=np.float32,
                       out: Optional[np.ndarray] = None,
-                      num_threads: Optional[int] = None) -> np.ndarray:
+                      num_threads: Optional[int] = None,
+                      libmolgrid_ties: bool = False) -> np.ndarray:
     """Draw image b of ``sources[b]`` for every b, on all cores.
 
     Parameters
@@ -190,6 +244,11 @@ def images_from_typed(sources: Sequence[TypedSource], centers_A, resolution_A: f
         Filled in place (zeroed first) and returned.
     num_threads : int, optional
         OpenMP's default without it.
+    libmolgrid_ties : bool
+        Where a binary or truncated density jumps, decide the voxel centres
+        at the cut in libmolgrid's float32 arithmetic (its grid origin being
+        the first voxel centre), as its ``GridMaker`` does: float64 distances
+        and float32 rounding disagree there.
 
     Returns
     -------
@@ -219,7 +278,7 @@ def images_from_typed(sources: Sequence[TypedSource], centers_A, resolution_A: f
         out, [s.source for s in sources], np.arange(n_images, dtype=np.intc), [None], [None],
         np.zeros(n_images, np.intc), centers, np.full(n_images, float(resolution_A)),
         np.array([s.max_radius_A for s in sources], np.float64), frame_values, fill_code,
-        agg_code, _SCREEN_FINITE, threads, density)
+        agg_code, _SCREEN_FINITE, threads, density, bool(libmolgrid_ties))
     failed = np.flatnonzero(status != _OK)
     if failed.size:
         image = int(failed[0])

@@ -10,6 +10,7 @@ torch tensors (a CUDA tensor is filled on the CPU and copied).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -159,15 +160,17 @@ class GridMaker:
         if batch.shape[0] != len(examples):
             raise IndexError(f"the output grid holds {batch.shape[0]} examples; the batch "
                              f"has {len(examples)}")
-        sets, centers, frames = [], [], []
+        sets, centers = [], []
         for ex, t in zip(examples, transforms):
             if ex.num_types() != batch.shape[1]:
                 raise IndexError(f"Incorrect number of channels in output grid: "
                                  f"{ex.num_types()} vs {batch.shape[1]}")
-            sets.append([c._atoms for c in ex.coord_sets])
+            # moved as libmolgrid moves them, in float32 (even the identity
+            # rounds x - c + c): the same coordinates, to the last bit
+            sets.append([replace(c._atoms, coords=t.apply(c._atoms.coords))
+                         for c in ex.coord_sets])
             centers.append(t.center.astype(np.float64))
-            frames.append(t.frame())
-        self._draw(sets, centers, batch, np.array(frames), examples=True)
+        self._draw(sets, centers, batch, examples=True)
         out.done()
 
     def _draw(self, sets, centers, batch, frames=None, examples=False) -> None:

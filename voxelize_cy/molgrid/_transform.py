@@ -13,7 +13,10 @@ import math
 
 import numpy as np
 
+from voxelize_cy import gnina
 from voxelize_cy.molgrid._grids import as_array, as_float3, float3
+
+_ZERO = np.zeros(3, np.float32)
 
 __all__ = ["Quaternion", "Transform", "set_random_seed", "random_engine"]
 
@@ -103,10 +106,7 @@ class Quaternion:
 
     def rotate_points(self, points: np.ndarray) -> np.ndarray:
         """Rotate ``(N, 3)`` points: ``q p q̄ / |q|²`` in float32."""
-        p = np.zeros(points.shape[:-1] + (4,), np.float32)
-        p[..., 1:] = points
-        inverse = self.conj()._q / np.float32(self.norm())
-        return _multiply(_multiply(self._q, p), inverse)[..., 1:]
+        return gnina.rotate_points_f32(points, self._q, _ZERO, _ZERO)
 
     def rotate(self, x: float, y: float, z: float) -> float3:
         """The point rotated."""
@@ -207,18 +207,16 @@ class Transform:
     # applying it
     def apply(self, points: np.ndarray, dotranslate: bool = True) -> np.ndarray:
         """``(N, 3)`` points transformed (float32)."""
-        points = np.asarray(points, np.float32)
         if not dotranslate:
             return self.q.rotate_points(points)
-        return self.q.rotate_points(points - self.center) + self.center + self.translate
+        return gnina.rotate_points_f32(points, self.q._q, self.center, self.translate)
 
     def unapply(self, points: np.ndarray, dotranslate: bool = True) -> np.ndarray:
         """``(N, 3)`` points transformed back (float32)."""
-        points = np.asarray(points, np.float32)
-        inverse = self.q.inverse()
         if not dotranslate:
-            return inverse.rotate_points(points)
-        return inverse.rotate_points(points - self.center - self.translate) + self.center
+            return self.q.inverse().rotate_points(points)
+        return gnina.rotate_points_f32(points, self.q._q, self.center, self.translate,
+                                       inverse=True)
 
     def forward(self, source, target, dotranslate: bool = True) -> None:
         """Transform ``source`` into ``target``: (N, 3) grids or arrays,
