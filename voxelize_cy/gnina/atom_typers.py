@@ -477,7 +477,8 @@ class SubsetAtomMapper:
     def __init__(self, subset, catchall: bool = True, old_names: Sequence[str] = ()):
         old_names = list(old_names)
         self.groups: List[List[int]] = [
-            [int(v)] if np.isscalar(v) else [int(u) for u in v] for v in subset]
+            [int(np.asarray(v).item())] if np.isscalar(v) else [int(u) for u in v]
+            for v in subset]
         self.old_to_new = {}
         self.names: List[str] = []
         for new, group in enumerate(self.groups):

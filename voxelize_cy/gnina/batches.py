@@ -109,9 +109,9 @@ class ExampleBatch:
         channels = {b.n_channels for b in batches}
         if len(channels) != 1:
             raise ValueError(f"batches of different channel counts: {sorted(channels)}")
-        return ExampleBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in (
-            "coords", "channel", "radius", "counts", "labels", "centers", "frames")),
-            channels.pop(), np.concatenate([b.rows for b in batches]))
+        joined = {f: np.concatenate([getattr(b, f) for b in batches]) for f in (
+            "coords", "channel", "radius", "counts", "labels", "centers", "frames", "rows")}
+        return ExampleBatch(n_channels=channels.pop(), **joined)
 
     def __reduce__(self):
         """Pickled compactly, for the trip from a DataLoader worker (every

@@ -58,7 +58,7 @@ def _structures(names, data_root: str, add_hydrogens: bool,
         else:
             atoms = read_molecule(path, typer, add_hydrogens=add_hydrogens, src=name,
                                   listed_by=where)
-            coords, types = atoms.coords, atoms.type_index.astype(np.int32)
+            coords, types = atoms.coords, atoms.index_types().astype(np.int32)
         yield name, coords, types
         if progress is not None:
             progress(done, len(names))
@@ -100,7 +100,7 @@ def molcache_from_types(out: PathLike, types: Union[PathLike, Sequence[PathLike]
         types = [types]
     names = _names(types, position, has_group)
     if not names:
-        raise GninaDataError(", ".join(map(os.fspath, types)),
+        raise GninaDataError(", ".join(str(os.fspath(t)) for t in types),
                              f"lists no {position} file to cache")
     return write_molcache2(out, _structures(names, os.fspath(data_root or ""),
                                             add_hydrogens, progress))

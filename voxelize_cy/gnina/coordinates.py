@@ -69,6 +69,19 @@ class TypedAtoms:
         """True when every atom has a type vector."""
         return self.type_vector is not None and self.type_vector.shape[0] == len(self)
 
+    def index_types(self) -> np.ndarray:
+        """``type_index``; ValueError when the atoms have none."""
+        if self.type_index is None:
+            raise ValueError(f"the atoms{_of(self.src)} have no type indices (vector types)")
+        return self.type_index
+
+    def vector_types(self) -> np.ndarray:
+        """``type_vector``; ValueError when the atoms have none."""
+        if self.type_vector is None:
+            raise ValueError(f"the atoms{_of(self.src)} have no type vectors "
+                             f"(make_vector_types)")
+        return self.type_vector
+
     def copy(self) -> "TypedAtoms":
         """An independent copy (no array shared)."""
         return TypedAtoms(self.coords.copy(),
@@ -108,7 +121,7 @@ class TypedAtoms:
 
     def sum_types(self) -> np.ndarray:
         """Total weight (count) of each type over the atoms, ``(num_types,)``."""
-        if self.has_vector_types:
+        if self.has_vector_types and self.type_vector is not None:
             return self.type_vector.sum(axis=0, dtype=np.float32)
         sums = np.zeros(self.num_types, np.float32)
         if self.type_index is not None and len(self):
@@ -187,3 +200,7 @@ def _merge_vector(sets, coords, total, unique_types) -> TypedAtoms:
 def label_array(values: List[float]) -> np.ndarray:
     """Labels as float32 (libmolgrid keeps them as floats)."""
     return np.asarray(values, dtype=np.float32)
+
+
+def _of(src: Optional[str]) -> str:
+    return f" of {src}" if src else ""

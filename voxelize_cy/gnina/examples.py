@@ -283,19 +283,25 @@ class GninaExamples:
             raise RuntimeError("no examples yet: call populate() with a .types file first")
         return self.sampler
 
+    def populated_table(self) -> ExampleTable:
+        """The examples' table (RuntimeError before ``populate``)."""
+        if self.table is None:
+            raise RuntimeError("no examples yet: call populate() with a .types file first")
+        return self.table
+
     # -- drawing -------------------------------------------------------------
     def example(self, index: int) -> GninaExample:
         """Example ``index`` of the table (file order; negative from the end)."""
         self._need()
-        n = len(self.table)
+        n = len(self.populated_table())
         if not -n <= index < n:
             raise IndexError(f"example {index} is out of range: there are {n}")
         row = index % n
-        return self.extractor.extract(self.table, Draw(row, int(self.table.groups[row])))
+        return self.extractor.extract(self.populated_table(), Draw(row, int(self.populated_table().groups[row])))
 
     def next(self) -> GninaExample:
         """The next example in sampling order."""
-        return self.extractor.extract(self.table, next_draw(self._need(), self.table))
+        return self.extractor.extract(self.populated_table(), next_draw(self._need(), self.populated_table()))
 
     def next_batch(self, batch_size: int = 0) -> List[GninaExample]:
         """The next ``batch_size`` examples (the default batch size for 0)."""
@@ -308,7 +314,7 @@ class GninaExamples:
         """Draw ``n`` examples without extracting them."""
         sampler = self._need()
         for _ in range(int(n)):
-            next_draw(sampler, self.table)
+            next_draw(sampler, self.populated_table())
 
     def epoch_draws(self, epoch: int, seed: int = 0, scheme: str = "large_epoch") -> List[Draw]:
         """The draws of one epoch as a fresh sampler of these settings makes
@@ -322,15 +328,15 @@ class GninaExamples:
             raise ValueError("an epoch needs scheme 'large_epoch' or 'small_epoch'")
         sampler = make_sampler(self.settings.sampler,
                                np.random.default_rng([int(seed), int(epoch)]))
-        fill(sampler, self.table)
+        fill(sampler, self.populated_table())
         size = (sampler.large_epoch_size() if scheme == "large_epoch"
                 else sampler.small_epoch_size())
-        return [next_draw(sampler, self.table) for _ in range(size)]
+        return [next_draw(sampler, self.populated_table()) for _ in range(size)]
 
     def extract(self, draw: Draw, copy: bool = True) -> GninaExample:
         """The example a draw names (see :meth:`ExampleExtractor.extract`)."""
         self._need()
-        return self.extractor.extract(self.table, draw, copy)
+        return self.extractor.extract(self.populated_table(), draw, copy)
 
     def at_new_epoch(self) -> bool:
         """True once when the scheme's epoch has just ended (libmolgrid's test

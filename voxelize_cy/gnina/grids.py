@@ -179,7 +179,7 @@ class GninaGridder:
         n = len(atoms)
         if atoms.radii.shape[0] != n:
             raise ValueError(f"radii has {atoms.radii.shape[0]} entries for {n} atoms")
-        t = np.floor(atoms.type_index.astype(np.float64)).astype(np.int64)
+        t = np.floor(atoms.index_types().astype(np.float64)).astype(np.int64)
         if n and t.max() >= n_channels:
             raise ValueError(f"type index {int(t.max())} is not below the grid's "
                              f"{n_channels} channels")
@@ -187,7 +187,7 @@ class GninaGridder:
         return keep, t[keep], atoms.radii[keep].astype(np.float64), None
 
     def _vector_rows(self, atoms: TypedAtoms, n_channels: int):
-        vectors = atoms.type_vector
+        vectors = atoms.vector_types()
         n, ntypes = vectors.shape
         if ntypes != n_channels:
             raise ValueError(f"the atoms have {ntypes} types in their type vectors; the "
@@ -388,7 +388,7 @@ class GninaGridder:
         if not atoms.has_vector_types:
             raise ValueError("second derivatives need vector types")
         n_channels = grad_grid.shape[0]
-        weights = atoms.type_vector.astype(np.float64)
+        weights = atoms.vector_types().astype(np.float64)
         up_atom = np.asarray(atom_upstream, np.float64).reshape(len(atoms), 3)
         up_type = np.asarray(type_upstream, np.float64).reshape(len(atoms), n_channels)
         grid_out = np.zeros(grad_grid.shape, np.float64)

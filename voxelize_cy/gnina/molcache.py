@@ -28,7 +28,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 import numpy as np
 
@@ -294,7 +294,7 @@ def write_molcache2(path: PathLike,
 def _write_to(temporary: str, structures) -> int:
     index: List[Tuple[bytes, int]] = []
     crcs: List[Tuple[int, int]] = []
-    seen = set()
+    seen: Set[str] = set()
     with open(temporary, "wb") as out:
         out.write(_HEADER.pack(MOLCACHE_VERSION, 0))
         for name, coords, types in structures:

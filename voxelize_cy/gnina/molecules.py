@@ -13,12 +13,12 @@ anything else asks for the extra.
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Optional, cast
 
 import numpy as np
 
 from voxelize_cy.chemistry.gnina_types import smina_types
-from voxelize_cy.gnina.atom_typers import AtomTyper, IndexTyper, openbabel_module
+from voxelize_cy.gnina.atom_typers import AtomTyper, IndexTyper, VectorTyper, openbabel_module
 from voxelize_cy.gnina.coordinates import TypedAtoms
 from voxelize_cy.gnina.errors import GninaDataError
 
@@ -46,14 +46,14 @@ def atoms_of_obmol(mol, typer: AtomTyper, src: Optional[str] = None) -> TypedAto
     coords, types, vectors, radii = [], [], [], []
     ntypes = typer.num_types()
     for atom in ob.OBMolAtomIter(mol):
-        if typer.is_vector:
+        if isinstance(typer, VectorTyper):
             weights, radius = typer.type_atom_vector(atom)
             if radius > 0:
                 coords.append((atom.GetX(), atom.GetY(), atom.GetZ()))
                 vectors.append(weights)
                 radii.append(radius)
             continue
-        t, radius = typer.type_atom(atom)
+        t, radius = cast(IndexTyper, typer).type_atom(atom)
         if t >= ntypes:
             raise ValueError(f"the typer gave type {t}; it has {ntypes} types")
         if t >= 0:

@@ -72,6 +72,14 @@ class _Sampler:
     def __init__(self):
         self.cnt = 1
 
+    def small_epoch_size(self) -> int:
+        """Examples in a small epoch (each sampler defines it)."""
+        raise NotImplementedError
+
+    def large_epoch_size(self) -> int:
+        """Examples in a large epoch (each sampler defines it)."""
+        raise NotImplementedError
+
     def small_epoch_num(self) -> int:
         """Small epoch of the next example."""
         return self.cnt // self.small_epoch_size()
@@ -376,6 +384,7 @@ def make_sampler(settings: SamplerSettings, rng: np.random.Generator):
     """The sampler libmolgrid's ``createProvider`` builds for these settings."""
     value = settings.stratify_max != settings.stratify_min
     grouped = settings.max_group_size > 1
+    sampler: _Sampler
     if value:
         if settings.stratify_receptor:
             if settings.balanced:

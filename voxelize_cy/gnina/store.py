@@ -14,11 +14,11 @@ runs (libmolgrid's ``save_mem_caches`` / ``load_mem_caches``).
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union, cast
 
 import numpy as np
 
-from voxelize_cy.gnina.atom_typers import AtomTyper
+from voxelize_cy.gnina.atom_typers import AtomTyper, IndexTyper
 from voxelize_cy.gnina.coordinates import TypedAtoms
 from voxelize_cy.gnina.errors import GninaDataError
 from voxelize_cy.gnina.gninatypes import read_gninatypes
@@ -37,7 +37,7 @@ def stored_atoms(coords: np.ndarray, stored_types: np.ndarray, typer: AtomTyper,
     if typer.is_vector:
         raise GninaDataError(where, "holds smina types, which a vector typer cannot map; "
                              "use an index typer for .gninatypes and molcache2 data")
-    t, radius = typer.from_stored(stored_types)
+    t, radius = cast(IndexTyper, typer).from_stored(stored_types)
     keep = t >= 0
     return TypedAtoms(coords[keep], t[keep].astype(np.float32),
                       radius[keep].astype(np.float32), typer.num_types(), src)

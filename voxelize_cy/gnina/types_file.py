@@ -146,11 +146,11 @@ class _Builder:
             raise GninaDataError(path, "names no molecule file after its labels", line=line)
         index = []
         for name in names:
-            k = self.name_index.get(name)
-            if k is None:
-                k = self.name_index[name] = len(self.names)
+            known = self.name_index.get(name)
+            if known is None:
+                known = self.name_index[name] = len(self.names)
                 self.names.append(name)
-            index.append(k)
+            index.append(known)
         self.labels.extend(labels)
         self.groups.append(group)
         self.files.append(index)

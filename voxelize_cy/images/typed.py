@@ -14,7 +14,7 @@ is one row per channel, its weight as the row's occupancy.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, cast
 
 import numpy as np
 
@@ -316,7 +316,8 @@ def gradients_of_typed(typed: TypedSource, grad_image: np.ndarray, center_A,
                          f"{grad.dtype} of shape {grad.shape}")
     out = np.zeros((typed.source.n_source_rows(), 3))
     c = np.asarray(center_A, np.float64).reshape(3)
-    status, _ = _kernels.gradients(grad, typed.source, None, None, c[0], c[1], c[2],
+    no_resolver = cast(Any, None)  # typed sources carry their channels and radii
+    status, _ = _kernels.gradients(grad, typed.source, no_resolver, None, c[0], c[1], c[2],
                                    float(resolution_A), typed.max_radius_A, None, fill_code,
                                    _mode(agg, AGGREGATIONS, "agg"), _SCREEN_FINITE, out,
                                    density)

@@ -11,7 +11,7 @@ torch tensors (a CUDA tensor is filled on the CPU and copied).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from voxelize_cy.molgrid._transform import Transform
 
 __all__ = ["GridMaker", "GridInterpolater", "set_num_threads", "get_num_threads"]
 
-_threads = [None]
+_threads: List[Optional[int]] = [None]
 
 
 def set_num_threads(num_threads: Optional[int]) -> None:
@@ -62,7 +62,7 @@ class GridMaker:
     def __init__(self, resolution: float = 0.5, dimension: float = 23.5, binary: bool = False,
                  radius_type_indexed: bool = False, radius_scale: float = 1.0,
                  gaussian_radius_multiple: float = 1.0):
-        self._options = dict(resolution=float(resolution), dimension=float(dimension),
+        self._options: Dict[str, Any] = dict(resolution=float(resolution), dimension=float(dimension),
                              binary=bool(binary), radius_type_indexed=bool(radius_type_indexed),
                              radius_scale=float(radius_scale),
                              gaussian_radius_multiple=float(gaussian_radius_multiple))
@@ -122,8 +122,8 @@ class GridMaker:
         return self._gridder.shape(int(ntypes))
 
     # forward
-    def forward(self, *args, random_translation: float = None, random_rotation: bool = None,
-                **kwargs):
+    def forward(self, *args, random_translation: Optional[float] = None,
+                random_rotation: Optional[bool] = None, **kwargs):
         """Densities into a grid; see the class docstring for the call forms."""
         grid = kwargs.pop("grid", None)
         if kwargs:
@@ -141,7 +141,9 @@ class GridMaker:
             return self._forward_set(as_float3(first), args[1]._atoms, args[2] if len(args) > 2
                                      else grid)
         if len(args) in (4, 5):
-            return self._forward_arrays(*args[:4], args[4] if len(args) > 4 else grid)
+            center, coords, types, radii = args[:4]
+            return self._forward_arrays(center, coords, types, radii,
+                                        args[4] if len(args) > 4 else grid)
         raise TypeError("forward takes (example(s), grid[, random_translation, "
                         "random_rotation]), (example, transform, grid), (center, "
                         "coordinate_set, grid) or (center, coords, types, radii, grid)")
@@ -249,10 +251,10 @@ class GridMaker:
         if isinstance(args[0], CoordinateSet):
             atoms, rest = args[0]._atoms, args[1:]
         else:
+            vectors = input_array(args[1], "type_vectors", 2)
             atoms = gnina.TypedAtoms(input_array(args[0], "coords", 2), None,
-                                     input_array(args[2], "radii", 1), 0, None,
-                                     input_array(args[1], "type_vectors", 2))
-            atoms.num_types = atoms.type_vector.shape[1]
+                                     input_array(args[2], "radii", 1), vectors.shape[1], None,
+                                     vectors)
             rest = args[3:]
         diff, agrad, tgrad = (input_array(v, n) for v, n in zip(
             rest[:3], ("diff", "atom_gradients", "type_gradients")))

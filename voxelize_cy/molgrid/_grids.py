@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple, Type
 
 import numpy as np
 
@@ -150,7 +150,7 @@ def _cpu_numpy(tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy()
 
 
-def as_array(value, ndim: int = None, dtype=None, name: str = "grid") -> np.ndarray:
+def as_array(value, ndim: Optional[int] = None, dtype=None, name: str = "grid") -> np.ndarray:
     """The numpy memory behind a grid, array or CPU tensor (no copy), checked
     for ``ndim`` and ``dtype``; a CUDA tensor raises :class:`NoGPUError`
     (callers that can copy back use :class:`OutputArray`)."""
@@ -222,7 +222,7 @@ class Grid:
                                     else ctypes.c_double):
                 raise TypeError(f"{cls.__name__} needs a {cls._dtype.__name__} pointer")
             size = int(np.prod(dims))
-            buffer = (source.ctype * size).from_address(source.address) if size else []
+            buffer: Any = (source.ctype * size).from_address(source.address) if size else []
             return np.ctypeslib.as_array(buffer).reshape(dims) if size else \
                 np.zeros(dims, cls._dtype)
         if dims:
@@ -358,7 +358,9 @@ class MGrid(Grid):
 
     def clone(self) -> "MGrid":
         """A copy with its own memory."""
-        return type(self)._view(self._a.copy())
+        copy = type(self).__new__(type(self))
+        copy._a = self._a.copy()
+        return copy
 
     def oncpu(self) -> bool:
         """Always True."""
@@ -385,9 +387,9 @@ class _CudaGrid(Grid):
         raise no_gpu(type(self).__name__)
 
 
-GRIDS: Dict[Tuple[int, str], type] = {}
-MGRIDS: Dict[Tuple[int, str], type] = {}
-GRID_CLASSES: Dict[str, type] = {}
+GRIDS: Dict[Tuple[int, str], Type[Grid]] = {}
+MGRIDS: Dict[Tuple[int, str], Type[MGrid]] = {}
+GRID_CLASSES: Dict[str, Any] = {}
 GRID_BASES = (Grid,)
 
 for _n in range(1, 9):

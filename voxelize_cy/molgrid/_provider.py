@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
-from typing import List, Sequence
+from typing import Any, List, Optional, Sequence, cast
 
 import numpy as np
 
@@ -101,6 +101,12 @@ class ExampleProviderSettings:
                 value = os.fspath(value)
             setattr(self, name, value)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names never set: every setting is set in __init__ (from
+        # SETTINGS, the one list of them), which type checkers cannot see.
+        raise AttributeError(f"ExampleProviderSettings has no setting {name!r}; the "
+                             f"settings are {sorted(SETTINGS)}")
+
     def copy(self) -> "ExampleProviderSettings":
         """An independent copy."""
         return ExampleProviderSettings(**{name: getattr(self, name) for name in SETTINGS})
@@ -137,7 +143,8 @@ def _examples(settings: ExampleProviderSettings, typers) -> gnina.GninaExamples:
         duplicate_first=settings.duplicate_first,
         make_vector_types=settings.make_vector_types,
         default_batch_size=max(1, settings.default_batch_size),
-        iteration=_SCHEME_NAMES[settings.iteration_scheme], rng=_GlobalRng(), **sampling)
+        iteration=_SCHEME_NAMES[settings.iteration_scheme],
+        rng=cast(np.random.Generator, _GlobalRng()), **sampling)
 
 
 def _populate(examples: gnina.GninaExamples, files, num_labels: int) -> None:
@@ -308,8 +315,8 @@ class ExampleDataset:
 class CoordCache:
     """Typed coordinate sets by file name (libmolgrid's ``CoordCache``)."""
 
-    def __init__(self, typer=defaultGninaReceptorTyper, settings: ExampleProviderSettings = None,
-                 molcache: str = ""):
+    def __init__(self, typer=defaultGninaReceptorTyper,
+                 settings: Optional[ExampleProviderSettings] = None, molcache: str = ""):
         settings = settings or ExampleProviderSettings()
         self._store = gnina.CoordinateStore(typer_of(typer), settings.data_root,
                                             [molcache] if molcache else [],

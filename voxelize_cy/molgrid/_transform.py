@@ -10,6 +10,7 @@ generator that :func:`set_random_seed` reseeds, as libmolgrid's one engine.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -150,8 +151,8 @@ class Transform:
     translation uniform in ``[-random_translate, random_translate]`` per axis).
     """
 
-    def __init__(self, *args, random_translate: float = None, random_rotation: bool = None,
-                 center=None):
+    def __init__(self, *args, random_translate: Optional[float] = None,
+                 random_rotation: Optional[bool] = None, center=None):
         self.q = Quaternion()
         self.center = np.zeros(3, np.float32)
         self.translate = np.zeros(3, np.float32)

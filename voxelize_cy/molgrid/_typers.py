@@ -9,7 +9,7 @@ stored smina type as libmolgrid does (as if it were an atomic number).
 
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List, Sequence, Union
 
 from voxelize_cy import gnina
 
@@ -99,6 +99,8 @@ class PythonCallbackVectorTyper(_VectorTyper):
 
 class FileAtomMapper:
     """Types grouped by a map file (one new type per non-blank line)."""
+
+    _mapper: Union[gnina.FileAtomMapper, gnina.SubsetAtomMapper]
 
     def __init__(self, fname: str, type_names: Sequence[str]):
         self._mapper = gnina.FileAtomMapper(fname, type_names)

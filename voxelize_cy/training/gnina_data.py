@@ -34,6 +34,7 @@ from voxelize_cy.gnina.sampling import Draw
 
 __all__ = ["GninaExampleData", "GninaSampler", "GninaBatches", "example_frames"]
 
+_IterableBase: type
 try:  # an iterable dataset is one to DataLoader only as a subclass of torch's
     from torch.utils.data import IterableDataset as _IterableBase
 except ImportError:  # torch is optional: a plain iterable then
@@ -137,7 +138,7 @@ class GninaExampleData(_Settings):
         if not -n <= index < n:
             raise IndexError(f"example {index} is out of range: there are {n}")
         row = int(index) % n
-        draw = Draw(row, int(self.examples.table.groups[row]))
+        draw = Draw(row, int(self.examples.populated_table().groups[row]))
         return self.batch_of([draw], [(self.seed, self.epoch, row)])
 
 
@@ -162,7 +163,7 @@ class GninaSampler:
     def __init__(self, data: GninaExampleData, *, scheme: str = "large_epoch",
                  num_replicas: Optional[int] = None, rank: Optional[int] = None,
                  seed: int = 0, **sampling):
-        self.order_of = GninaExamples(data.examples.table.sources, data_root="",
+        self.order_of = GninaExamples(data.examples.populated_table().sources, data_root="",
                                       num_labels=data.examples.num_labels, **sampling)
         self.scheme, self.seed, self.epoch = scheme, int(seed), 0
         self.num_replicas, self.rank = _distributed(num_replicas, rank)
