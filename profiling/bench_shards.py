@@ -6,8 +6,9 @@ The six test structures are linked under 2,000 names (``s0000_1qjg.cif.gz``
 ...), converted with ``shard_size=500`` by a process pool of 2 workers and by a
 ``distributed.LocalCluster`` of 2 worker processes (when installed); then the
 cache is opened 20 times, and 2,000 lookups of random ids are timed one by one
-(median), next to ``read_cache`` of the six structures' .feather files (the same
-tables) over as many reads.
+(median), with and without ``verify=True`` (every lookup's checksum
+recomputed), next to ``read_cache`` of the six structures' .feather files (the
+same tables) over as many reads, with and without ``verify=True``.
 
 Usage::
 
@@ -80,20 +81,33 @@ def main():
         lookups = []
         for k in rng.integers(len(ids), size=N_STRUCTURES):
             lookups.append(timed(lambda: cache[ids[k]]))
+        verified = vc.StructureCache(tmp / "pool", verify=True)
+        verified_lookups = []
+        for k in rng.integers(len(ids), size=N_STRUCTURES):
+            verified_lookups.append(timed(lambda: verified[ids[k]]))
         convert_structures(sources6, tmp / "files", jobs=1)
         files = sorted((tmp / "files").glob("*.feather"))
-        reads = []
+        reads, verified_reads = [], []
         for k in rng.integers(len(files), size=N_STRUCTURES):
             reads.append(timed(lambda: read_cache(files[k])))
+            verified_reads.append(timed(lambda: read_cache(files[k], verify=True)))
         results.update(open_ms=statistics.median(opens) * 1e3,
                        lookup_median_ms=statistics.median(lookups) * 1e3,
-                       single_file_read_median_ms=statistics.median(reads) * 1e3)
+                       verified_lookup_median_ms=statistics.median(verified_lookups) * 1e3,
+                       single_file_read_median_ms=statistics.median(reads) * 1e3,
+                       verified_single_file_read_median_ms=statistics.median(
+                           verified_reads) * 1e3)
         lines += [f"open StructureCache ({len(ids)} structures, {len(os.listdir(tmp / 'pool')) - 1}"
                   f" shards): median {results['open_ms']:.2f} ms over 20",
                   f"lookup cache[id]: median {results['lookup_median_ms']:.3f} ms over "
                   f"{N_STRUCTURES} random ids",
+                  f"lookup with StructureCache(verify=True) (each checksum recomputed): "
+                  f"median {results['verified_lookup_median_ms']:.3f} ms "
+                  f"({results['verified_lookup_median_ms'] / results['lookup_median_ms']:.2f}x)",
                   f"read_cache of a single-file cache (.feather), same structures: median "
-                  f"{results['single_file_read_median_ms']:.3f} ms"]
+                  f"{results['single_file_read_median_ms']:.3f} ms",
+                  f"read_cache(verify=True): median "
+                  f"{results['verified_single_file_read_median_ms']:.3f} ms"]
     write_results("bench_shards", lines, results)
 
 

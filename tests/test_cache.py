@@ -79,7 +79,7 @@ def test_files_that_are_not_caches(tmp_path):
         vc.atoms_from_file(other)
     junk = tmp_path / "junk.feather"
     junk.write_bytes(b"not arrow at all")
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="junk.feather: is not a readable structure cache"):
         vc.atoms_from_file(junk)
     with pytest.raises(ValueError, match="missing column"):
         cache.write_cache(pd.DataFrame({"x": [1.0]}), tmp_path / "x.feather")

@@ -41,7 +41,7 @@ def test_tables_equal_atoms_from_file(tmp_path):
     with pa.memory_map(str(tmp_path / "index.arrow")) as source:
         index = pa.ipc.open_file(source).read_all().to_pydict()
     assert list(index) == ["id", "shard", "batch", "first_row", "rows", "source_size",
-                           "source_mtime_ns"]
+                           "source_mtime_ns", "checksum"]
     for k, name in enumerate(index["id"]):  # rows of a shard, one structure after another
         earlier = [index["rows"][j] for j in range(k) if index["shard"][j] == index["shard"][k]]
         assert index["first_row"][k] == sum(earlier)

@@ -1,8 +1,9 @@
 """The ``voxelize-cy`` command line (also ``python -m voxelize_cy``).
 
 Holds ``main`` (the parser and the ``image``, ``batch``, ``demo`` and
-``convert`` commands) and ``options`` (centres, selections, the progress
-bar).  The console script is ``voxelize_cy.cli:main``.
+``convert`` commands), ``gnina`` (``molcache``), ``verify`` (``verify``: caches,
+molcache2 files and ``.types`` sets checked, a sharded index repaired) and
+``options`` (centres, selections, the progress bar).  The console script is ``voxelize_cy.cli:main``.
 
 May import: every subpackage and the package's root (``__version__``).
 """

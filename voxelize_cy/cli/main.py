@@ -33,6 +33,7 @@ import numpy as np
 from voxelize_cy import __version__
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, add_channels
 from voxelize_cy.cli.gnina import add_molcache_parser, cmd_molcache
+from voxelize_cy.cli.verify import add_verify_parser, cmd_verify
 from voxelize_cy.cli.options import (
     ProgressBar,
     center_of_selection,
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "dask extra)")
     _add_structure_options(convert)
     add_molcache_parser(sub)
+    add_verify_parser(sub)
     return parser
 
 
@@ -440,7 +442,7 @@ def cmd_convert(args) -> int:
 
 
 COMMANDS = {"image": cmd_image, "batch": cmd_batch, "demo": cmd_demo, "convert": cmd_convert,
-            "molcache": cmd_molcache}
+            "molcache": cmd_molcache, "verify": cmd_verify}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

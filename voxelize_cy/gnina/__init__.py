@@ -57,10 +57,11 @@ from voxelize_cy.gnina.molecules import atoms_of_obmol, have_openbabel, read_mol
 from voxelize_cy.gnina.sampling import SamplerSettings, make_sampler
 from voxelize_cy.gnina.store import CoordinateStore
 from voxelize_cy.gnina.types_file import ExampleTable, read_types
+from voxelize_cy.gnina.verify import verify_types
 from voxelize_cy.images import rotate_points_f32  # libmolgrid's Transform arithmetic
 
 __all__ = [
-    "rotate_points_f32", "ATOM_RECORD", "AtomTyper", "CallbackIndexTyper", "CallbackVectorTyper",
+    "rotate_points_f32", "verify_types", "ATOM_RECORD", "AtomTyper", "CallbackIndexTyper", "CallbackVectorTyper",
     "CoordinateStore", "DEFAULT_LIGAND_TYPER", "ExampleBatch", "DEFAULT_RECEPTOR_TYPER", "ElementTyper",
     "ExampleExtractor", "ExampleTable", "FileAtomMapper", "GNINA_VECTOR_NAMES",
     "GRID_FILLS", "GninaDataError", "GninaExample", "GninaExamples", "GninaGridder",

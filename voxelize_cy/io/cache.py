@@ -91,8 +91,13 @@ def write_cache(atoms: pd.DataFrame, path: Union[str, os.PathLike], *,
         **{c: pa.array(atoms[c].to_numpy(dtype="float64")) for c in ("x", "y", "z",
                                                                       "occupancy")},
     })
-    if metadata:
-        table = table.replace_schema_metadata({str(k): str(v) for k, v in metadata.items()})
+    from voxelize_cy.io.integrity import CHECKSUM_KEY, FORMAT_KEY, FORMAT_VERSION, \
+        structure_checksum
+
+    recorded = {str(k): str(v) for k, v in (metadata or {}).items()}
+    recorded[FORMAT_KEY.decode()] = str(FORMAT_VERSION)
+    recorded[CHECKSUM_KEY.decode()] = str(structure_checksum(table))
+    table = table.replace_schema_metadata(recorded)
     path = Path(path)
     write_atomically(path, lambda temporary: pa.feather.write_feather(
         table, temporary, compression=compression))
@@ -101,19 +106,29 @@ def write_cache(atoms: pd.DataFrame, path: Union[str, os.PathLike], *,
 
 def write_atomically(path: Path, write: Callable[[str], None]) -> None:
     """Call ``write(temporary)`` on a temporary file beside ``path``, then rename
-    it into place: a reader sees the old file or the whole new one, never half."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=path.parent)
+    it into place: a reader sees the old file or the whole new one, never half.
+    A failure (disk full, file size limit, permission) leaves no temporary file
+    and raises an OSError of its errno that names ``path``."""
+    from voxelize_cy.io.integrity import write_error
+
+    path = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                             dir=path.parent)
+    except OSError as err:
+        raise write_error(path, err) from err
     os.close(handle)
     try:
         write(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # as open() would make it, not 0600
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        if isinstance(err, OSError) and err.errno is not None:
+            raise write_error(path, err) from err
         raise
 
 
@@ -136,23 +151,50 @@ def _string_dtype():
     return pd.DataFrame({"s": np.array(["C"], dtype=object)})["s"].dtype
 
 
-def read_cache(path: Union[str, os.PathLike]) -> pd.DataFrame:
+#: What to do about a damaged single-file cache.
+CONVERT_AGAIN = "convert its structure file again: voxelize-cy convert FILE --force"
+
+
+def read_cache(path: Union[str, os.PathLike], *, verify: bool = False) -> pd.DataFrame:
     """Read a structure cache file back into the atom table it holds.
 
-    Raises ``ImportError`` (naming the extra to install) without pyarrow,
-    ``ValueError`` for a file that is not a structure cache.
+    Parameters
+    ----------
+    path : str or path-like
+    verify : bool
+        Also recompute the table's checksum and compare it with the one
+        recorded at writing (a pass over the table's bytes: about as long as
+        the read itself); without it, only the format, the columns and Arrow's
+        validation of the buffers are checked.
+
+    Raises
+    ------
+    ImportError
+        Without pyarrow (naming the extra to install).
+    CacheError (a ValueError)
+        A file that is not a structure cache of this format, or damaged; it
+        names the file and what to do.
+    FileNotFoundError, PermissionError
+        Naming the file.
     """
+    from voxelize_cy.io.integrity import CHECKSUM_KEY, check_format, check_structure, \
+        read_error
+
     pa = _pyarrow()
     try:
         with pa.ipc.open_file(str(path)) as reader:
             table = reader.read_all()
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise ValueError(f"cannot read {path} as a structure cache: {err}") from None
+        raise read_error(path, err, "structure cache", CONVERT_AGAIN) from None
     missing = [c for c in CACHE_COLUMNS if c not in table.column_names]
     if missing:
-        raise ValueError(f"{path} is not a structure cache: no column(s) {missing}")
+        from voxelize_cy.io.integrity import CacheError
+
+        raise CacheError(path, f"is not a structure cache: no column(s) {missing}")
+    check_format(table.schema, path, CONVERT_AGAIN)
+    recorded = (table.schema.metadata or {}).get(CHECKSUM_KEY)
+    check_structure(table, path, None, checksum=None if recorded is None else int(recorded),
+                    verify=verify, remedy=CONVERT_AGAIN)
     return table_to_frame(table)
 
 

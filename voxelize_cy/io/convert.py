@@ -17,7 +17,25 @@ from typing import Callable, Dict, Iterable, List, Optional, Union
 from voxelize_cy.io.cache import COMPRESSIONS, _pyarrow, cache_name, write_cache
 from voxelize_cy.io.files import atoms_from_file
 
-__all__ = ["convert_structures", "ConvertResult"]
+__all__ = ["convert_structures", "ConvertResult", "check_options", "ATOMS_OPTIONS"]
+
+#: The ``atoms_from_file`` options a conversion passes on.
+ATOMS_OPTIONS = ("model", "chain", "hydrogens", "waters")
+
+
+def check_options(options: dict, function: str) -> None:
+    """TypeError naming the ``options`` that are not ``atoms_from_file``'s
+    (``executor`` given to ``convert_structures``: pointing to
+    ``convert_to_shards``)."""
+    unknown = sorted(set(options) - set(ATOMS_OPTIONS))
+    if not unknown:
+        return
+    hint = ""
+    if function == "convert_structures" and {"executor", "shard_size"} & set(unknown):
+        hint = ("; clusters (executor=) and shards (shard_size=) are convert_to_shards's: "
+                "voxelize_cy.io.convert_to_shards(files, out, executor=...)")
+    raise TypeError(f"{function}() got unknown keyword argument(s) {unknown}; its "
+                    f"options for atoms_from_file are {list(ATOMS_OPTIONS)}{hint}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +116,7 @@ def convert_structures(
     other files are still converted.
     """
     _pyarrow()
+    check_options(options, "convert_structures")
     if compression not in COMPRESSIONS:
         raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
     out_dir = Path(out_dir)

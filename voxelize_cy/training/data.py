@@ -25,6 +25,10 @@ from voxelize_cy.io.shards import StructureCache
 __all__ = ["StructureViews"]
 
 
+#: The ``images_from_atoms`` options an item passes on.
+IMAGE_OPTIONS = ("fill", "agg", "radius_scale", "gaussian_radius_multiple")
+
+
 class StructureViews:
     """Random-frame views of every structure of a sharded cache.
 
@@ -59,6 +63,10 @@ class StructureViews:
                  resolution_A: float, channels: Union[Sequence[str], str],
                  radii_A: Union[float, dict, None] = 1.0, views: int = 1, seed: int = 0,
                  dtype=np.float32, threads: int = 1, **options):
+        unknown = sorted(set(options) - set(IMAGE_OPTIONS))
+        if unknown:
+            raise TypeError(f"StructureViews() got unknown keyword argument(s) {unknown}; "
+                            f"its image options are {list(IMAGE_OPTIONS)}")
         self.cache = cache if isinstance(cache, StructureCache) else StructureCache(cache)
         if isinstance(views, bool) or not isinstance(views, int) or views < 1:
             raise ValueError(f"views must be an int >= 1, got {views!r}")
