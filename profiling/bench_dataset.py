@@ -4,7 +4,10 @@ cache, next to the same dataset reading one ``.feather`` file per structure.
 The six test structures under 600 names (as in bench_shards.py), converted once
 both ways; each dataset makes items of 4 views of 24^3 at 1 A (C, N, O, other,
 radius 1.5 A, float32) in this one process, one thread (``num_workers=0``:
-per core); the two take turns in blocks of 50 items, 6 rounds, median.
+per core); the two take turns in blocks of 50 items, 6 rounds, median.  Then
+what an item costs over its images: each of 300 items of the sharded dataset,
+timed next to the ``images_from_atoms`` call it makes (the same table and
+frames), taking turns; the median of the per-item ratios.
 
 Usage::
 
@@ -45,6 +48,8 @@ class _FileCache:
     def __getitem__(self, name):
         return read_cache(self.folder / f"{name}.feather")
 
+    batch = __getitem__  # what StructureViews reads (a pandas table serves as well)
+
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +70,24 @@ def main():
                 for i in range(r * BLOCK, (r + 1) * BLOCK):
                     dataset[i % len(dataset)]
                 rates[label].append(BLOCK / (time.perf_counter() - start))
+        ratios, item_ms, image_ms = [], [], []
+        for i in range(300):
+            index = i % len(sharded)
+            start = time.perf_counter()
+            sharded[index]
+            item = time.perf_counter() - start
+            table = sharded.cache.batch(sharded.ids[index])
+            frames = sharded.frames(index, table)
+            start = time.perf_counter()
+            vc.images_from_atoms(table, sharded.params, frames=frames, dtype=sharded.dtype,
+                                 num_threads=1)
+            images = time.perf_counter() - start
+            ratios.append(item / images)
+            item_ms.append(item * 1e3)
+            image_ms.append(images * 1e3)
     med = {k: statistics.median(v) for k, v in rates.items()}
+    med.update(item_over_images=statistics.median(ratios),
+               item_ms=statistics.median(item_ms), images_ms=statistics.median(image_ms))
     lines = ["$ python profiling/bench_dataset.py",
              f"CPU: {cpu_model()}; Python {platform.python_version()}; voxelize_cy "
              f"{vc.__version__}; {N_STRUCTURES} structures; items of 4 views of 24^3 at 1 A, "
@@ -74,7 +96,11 @@ def main():
              f"sharded cache (StructureCache): {med['sharded']:.1f} items/s per core",
              f"per-file cache (read_cache of <id>.feather): {med['per-file']:.1f} items/s "
              f"per core",
-             f"(medians over {ROUNDS} blocks of {BLOCK} items, taking turns)"]
+             f"(medians over {ROUNDS} blocks of {BLOCK} items, taking turns)",
+             "",
+             f"an item against its own images_from_atoms call (same table and frames), "
+             f"300 items taking turns: median {med['item_ms']:.3f} ms against "
+             f"{med['images_ms']:.3f} ms, median ratio {med['item_over_images']:.2f}x"]
     write_results("bench_dataset", lines, med)
 
 

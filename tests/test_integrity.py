@@ -215,8 +215,10 @@ try:
 except OSError as err:
     print("ERROR", err.errno, err)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True).stdout
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path)  # outside the source tree: the installed package
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
     assert out.startswith("ERROR 27 ") and "cannot write" in out and "EFBIG" in out
     assert "shard-0000" in out
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]

@@ -86,10 +86,12 @@ class StructureViews:
         return len(self.ids)
 
     def frames(self, index: int, atoms) -> np.ndarray:
-        """The (views, 4, 4) frames of item ``index`` this epoch."""
+        """The (views, 4, 4) frames of item ``index`` this epoch (``atoms``: its
+        table, pandas or an Arrow record batch)."""
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
-        xyz = atoms[["x", "y", "z"]].to_numpy()
-        centres = xyz[rng.integers(len(xyz), size=self.views)]
+        columns = [_column(atoms, axis) for axis in ("x", "y", "z")]
+        rows = rng.integers(len(columns[0]), size=self.views)
+        centres = np.stack([column[rows] for column in columns], axis=1)
         return np.stack([random_frame(c, rng) for c in centres])
 
     def __getitem__(self, index: int) -> dict:
@@ -97,11 +99,12 @@ class StructureViews:
             raise IndexError(f"index {index} out of range for {len(self)} structures")
         index = int(index) % len(self)
         name = self.ids[index]
-        atoms = self.cache[name]
         if isinstance(self.params.channels, str):
             from voxelize_cy.chemistry.channel_sets import add_channels
 
-            atoms = add_channels(atoms, self.params.channels)
+            atoms = add_channels(self.cache[name], self.params.channels)
+        else:  # the shard's record batch itself: no table built (the same images)
+            atoms = self.cache.batch(name)
         frames = self.frames(index, atoms)
         image = images_from_atoms(atoms, self.params, frames=frames, dtype=self.dtype,
                                   num_threads=self.threads, **self.options)
@@ -113,3 +116,8 @@ class StructureViews:
                 f"{grid.length_voxels}^3 x {grid.resolution_A} A, seed {self.seed}, "
                 f"epoch {self.epoch})")
 
+
+def _column(atoms, name: str) -> np.ndarray:
+    """A float column of a pandas table or an Arrow record batch, as numpy."""
+    column = atoms[name] if hasattr(atoms, "columns") else atoms.column(name)
+    return column.to_numpy()
