@@ -110,6 +110,17 @@ def provider(molgrid, scenario: str, molcache_dir: Path = DATA):
     return e
 
 
+def draw(molgrid, scenario: str, molcache_dir: Path = DATA):
+    """``(provider, examples)``: a scenario's first examples, drawn in batches
+    of its batch size, in libmolgrid's order."""
+    _, _, _, count, batch_size = SCENARIOS[scenario]
+    e = provider(molgrid, scenario, molcache_dir)
+    examples = []
+    while len(examples) < count:
+        examples.extend(e.next_batch(batch_size))
+    return e, examples[:count]
+
+
 def grid_maker(molgrid, name: str):
     """A ``GridMaker`` of a grid configuration."""
     resolution, dimension, binary, scale, multiple, typed = GRIDS[name]

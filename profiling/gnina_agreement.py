@@ -54,16 +54,6 @@ RESULTS = REPO_ROOT / "profiling" / "results"
 CONTROL_SCALE = 1e-6
 
 
-def draw(molgrid, name, caches):
-    """The first examples of a scenario, in libmolgrid's order."""
-    _, _, _, count, batch_size = S.SCENARIOS[name]
-    e = S.provider(molgrid, name, caches)
-    examples = []
-    while len(examples) < count:
-        examples.extend(e.next_batch(batch_size))
-    return e, examples[:count]
-
-
 def example_differences(theirs_examples, our_examples):
     """Per field, how many examples differ (atoms whose types differ, for types)."""
     counts = {"labels": 0, "sets": 0, "coords": 0, "radii": 0, "types": 0, "atoms": 0}
@@ -201,7 +191,7 @@ def main():
         for name in S.SCENARIOS:
             if name == "molecules" and not gnina.have_openbabel():
                 continue
-            (_, a), (_, b) = draw(theirs, name, caches), draw(ours, name, caches)
+            (_, a), (_, b) = S.draw(theirs, name, caches), S.draw(ours, name, caches)
             batch_size = S.SCENARIOS[name][4]
             result["scenarios"][name] = {
                 "examples": example_differences(a, b),

@@ -40,12 +40,8 @@ OUT = REPO_ROOT / "tests" / "data" / "gnina_reference"
 SAMPLES = 4000
 
 
-def record_examples(e, count, batch_size, arrays, prefix):
-    """The first ``count`` examples of ``e``, drawn in batches of ``batch_size``."""
-    examples = []
-    while len(examples) < count:
-        examples.extend(e.next_batch(batch_size))
-    examples = examples[:count]
+def record_examples(examples, arrays, prefix):
+    """The examples' arrays (into ``arrays``) and their manifest entries."""
     meta = []
     for i, ex in enumerate(examples):
         sets = []
@@ -60,7 +56,7 @@ def record_examples(e, count, batch_size, arrays, prefix):
             sets.append({"src": c.src, "size": c.size(), "max_type": c.max_type})
         meta.append({"labels": [float(v) for v in ex.labels], "group": ex.group,
                      "seqcont": bool(ex.seqcont), "sets": sets})
-    return examples, meta
+    return meta
 
 
 def record_grids(examples, batch_size, arrays, prefix, rng):
@@ -108,9 +104,9 @@ def main():
         gnina.molcache_from_types(caches / "rec.molcache2", S.DATA / "small.types",
                                   data_root=str(S.STRUCTS), position="receptor")
         (caches / "lig.molcache2").write_bytes((S.DATA / "lig.molcache2").read_bytes())
-        for name, (_, _, _, count, batch_size) in S.SCENARIOS.items():
-            e = S.provider(molgrid, name, caches)
-            examples, meta = record_examples(e, count, batch_size, arrays, name)
+        for name, (_, _, _, _, batch_size) in S.SCENARIOS.items():
+            e, examples = S.draw(molgrid, name, caches)
+            meta = record_examples(examples, arrays, name)
             grids = record_grids(examples, batch_size, arrays, name, rng)
             manifest["scenarios"][name] = {"examples": meta, "grids": grids,
                                            "num_types": e.num_types(),

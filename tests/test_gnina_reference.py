@@ -53,19 +53,10 @@ def _needs(name):
         pytest.skip("molecule files need OpenBabel (the openbabel extra)")
 
 
-def _draw(name, caches):
-    _, _, _, count, batch_size = S.SCENARIOS[name]
-    e = S.provider(molgrid, name, caches)
-    examples = []
-    while len(examples) < count:
-        examples.extend(e.next_batch(batch_size))
-    return e, examples[:count]
-
-
 @pytest.mark.parametrize("name", sorted(S.SCENARIOS))
 def test_the_same_examples_in_the_same_order(name, caches):
     _needs(name)
-    e, examples = _draw(name, caches)
+    e, examples = S.draw(molgrid, name, caches)
     expected = MANIFEST["scenarios"][name]
     assert e.num_types() == expected["num_types"]
     assert e.get_type_names() == expected["type_names"]
@@ -117,7 +108,7 @@ GRIDDED = [(scenario, grid) for scenario, grids in S.GRIDDED.items() for grid in
 
 @pytest.mark.parametrize("scenario,grid_name", GRIDDED)
 def test_grids_equal_libmolgrids(scenario, grid_name, caches):
-    _, examples = _draw(scenario, caches)
+    _, examples = S.draw(molgrid, scenario, caches)
     batch_size = S.SCENARIOS[scenario][4]
     batch = molgrid.ExampleVec(examples[:batch_size])
     maker = S.grid_maker(molgrid, grid_name)

@@ -286,17 +286,9 @@ def _numbered_names(ntypes: int, names: Sequence[str]) -> List[str]:
     return [names[i] if i < len(names) else str(i) for i in range(int(ntypes))]
 
 
-class CallbackIndexTyper(IndexTyper):
-    """Types from a Python function of an OpenBabel atom.
-
-    Parameters
-    ----------
-    func : callable
-        ``func(atom) -> (type, radius)``; a type >= ``ntypes`` becomes -1.
-    ntypes : int
-    names : sequence of str, optional
-        Type names (numbers for the missing ones).
-    """
+class _Callback:
+    """What both callback typers hold: the function, and numbered type names
+    whose radius (for type-indexed radii) is DEFAULT_RADIUS_A."""
 
     DEFAULT_RADIUS_A = 1.6
 
@@ -315,6 +307,19 @@ class CallbackIndexTyper(IndexTyper):
     def type_radii(self) -> List[float]:
         return [self.DEFAULT_RADIUS_A] * len(self._names)
 
+
+class CallbackIndexTyper(_Callback, IndexTyper):
+    """Types from a Python function of an OpenBabel atom.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(atom) -> (type, radius)``; a type >= ``ntypes`` becomes -1.
+    ntypes : int
+    names : sequence of str, optional
+        Type names (numbers for the missing ones).
+    """
+
     def from_stored(self, stored):
         t = np.asarray(stored, dtype=np.int64)
         return np.where(t >= len(self._names), -1, t), np.full(t.shape, self.DEFAULT_RADIUS_A)
@@ -325,7 +330,7 @@ class CallbackIndexTyper(IndexTyper):
         return (-1 if t >= len(self._names) else t), float(r)
 
 
-class CallbackVectorTyper(VectorTyper):
+class CallbackVectorTyper(_Callback, VectorTyper):
     """Type vectors from a Python function of an OpenBabel atom.
 
     Parameters
@@ -335,21 +340,6 @@ class CallbackVectorTyper(VectorTyper):
     ntypes : int
     names : sequence of str, optional
     """
-
-    def __init__(self, func: Callable, ntypes: int, names: Sequence[str] = ()):
-        if not callable(func):
-            raise TypeError(f"func must be callable, got {type(func).__name__}")
-        self.func = func
-        self._names = _numbered_names(ntypes, names)
-
-    def num_types(self) -> int:
-        return len(self._names)
-
-    def type_names(self) -> List[str]:
-        return list(self._names)
-
-    def type_radii(self) -> List[float]:
-        return [CallbackIndexTyper.DEFAULT_RADIUS_A] * len(self._names)
 
     def type_atom_vector(self, atom):
         weights, radius = self.func(atom)

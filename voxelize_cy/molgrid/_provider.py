@@ -155,7 +155,31 @@ def _populate(examples: gnina.GninaExamples, files, num_labels: int) -> None:
     examples.populate(files, None if num_labels is None or num_labels < 0 else num_labels)
 
 
-class ExampleProvider:
+class _OverExamples:
+    """What ExampleProvider and ExampleDataset answer alike from their
+    ``GninaExamples`` (``_examples``) and settings (``_settings``)."""
+
+    _settings: ExampleProviderSettings
+    _examples: gnina.GninaExamples
+
+    def settings(self) -> ExampleProviderSettings:
+        """The settings it was made with (a copy)."""
+        return self._settings.copy()
+
+    def num_labels(self) -> int:
+        """Labels per example."""
+        return self._examples.num_labels
+
+    def num_types(self) -> int:
+        """Channels of a grid of an example."""
+        return self._examples.num_types()
+
+    def get_type_names(self) -> List[str]:
+        """The channels' names (``0_...`` for the first typer, and so on)."""
+        return self._examples.type_names()
+
+
+class ExampleProvider(_OverExamples):
     """Examples from ``.types`` files, one batch at a time (libmolgrid's).
 
     ``ExampleProvider([settings,] [typer, ...], **settings)``: typers for the
@@ -195,23 +219,7 @@ class ExampleProvider:
         """Back to the beginning."""
         self._examples.reset()
 
-    def settings(self) -> ExampleProviderSettings:
-        """The settings it was made with (a copy)."""
-        return self._settings.copy()
-
-    def num_labels(self) -> int:
-        """Labels per example."""
-        return self._examples.num_labels
-
-    def num_types(self) -> int:
-        """Channels of a grid of an example."""
-        return self._examples.num_types()
-
-    type_size = num_types
-
-    def get_type_names(self) -> List[str]:
-        """The channels' names (``0_...`` for the first typer, and so on)."""
-        return self._examples.type_names()
+    type_size = _OverExamples.num_types
 
     def size(self) -> int:
         """Examples (groups, for grouped providers)."""
@@ -272,7 +280,7 @@ def load_stores(file_name: str, stores) -> None:
             store.load_state(state, file_name)
 
 
-class ExampleDataset:
+class ExampleDataset(_OverExamples):
     """Examples from ``.types`` files by index (libmolgrid's): ``len``,
     ``dataset[i]`` (negative from the end) and iteration in file order.
     Settings that configure sampling are ignored."""
@@ -295,21 +303,6 @@ class ExampleDataset:
     def __getitem__(self, index: int) -> Example:
         return Example._of(self._examples.example(int(index)))
 
-    def settings(self) -> ExampleProviderSettings:
-        """The settings (a copy)."""
-        return self._settings.copy()
-
-    def num_labels(self) -> int:
-        """Labels per example."""
-        return self._examples.num_labels
-
-    def num_types(self) -> int:
-        """Channels of a grid of an example."""
-        return self._examples.num_types()
-
-    def get_type_names(self) -> List[str]:
-        """The channels' names."""
-        return self._examples.type_names()
 
 
 class CoordCache:

@@ -172,7 +172,34 @@ def _settings_state(settings):
     return {name: getattr(settings, name) for name in SETTINGS}
 
 
-class MolMapDataset(torch.utils.data.Dataset):
+def _padded(parts):
+    """``(lengths, centers, coords, types, radii, labels)`` of examples'
+    tensors: the per-atom ones padded into batch tensors."""
+    lengths, centers, coords, types, radii, labels = zip(*parts)
+    pad = torch.nn.utils.rnn.pad_sequence
+    return (lengths, torch.stack(centers), pad(coords, batch_first=True),
+            pad(types, batch_first=True), pad(radii, batch_first=True), torch.stack(labels))
+
+
+class _PicklesAsSettings:
+    """Datasets that travel to DataLoader workers as their settings and
+    ``.types`` files (the worker populates its own)."""
+
+    def __getstate__(self):
+        if self.typers is not None:
+            raise NotImplementedError(f"{type(self).__name__} pickles only with gnina's "
+                                      f"default typers")
+        state = _settings_state(self.examples.settings())
+        state.update(random_translation=self._random_translation,
+                     random_rotation=self._random_rotation)
+        return state, self.types_files
+
+    def __setstate__(self, state):
+        kwargs, files = dict(state[0]), state[1]
+        self.__init__(*files, **kwargs)
+
+
+class MolMapDataset(_PicklesAsSettings, torch.utils.data.Dataset):
     """A map-style dataset of ``.types`` files: ``(length, center, coords,
     types, radii, labels)`` per example (collate with :meth:`collateMolDataset`)."""
 
@@ -191,32 +218,18 @@ class MolMapDataset(torch.utils.data.Dataset):
         return _example_tensors(self.examples[idx], self._random_translation,
                                 self._random_rotation)
 
-    def __getstate__(self):
-        if self.typers is not None:
-            raise NotImplementedError("MolMapDataset pickles only with gnina's default typers")
-        state = _settings_state(self.examples.settings())
-        state.update(random_translation=self._random_translation,
-                     random_rotation=self._random_rotation)
-        return state, self.types_files
-
-    def __setstate__(self, state):
-        kwargs, files = dict(state[0]), state[1]
-        self.__init__(*files, **kwargs)
 
     @staticmethod
     def collateMolDataset(batch):
         """Pad a list of examples into batch tensors."""
-        lengths, centers, coords, types, radii, labels = zip(*batch)
-        pad = torch.nn.utils.rnn.pad_sequence
-        return (torch.tensor(lengths), torch.stack(centers), pad(coords, batch_first=True),
-                pad(types, batch_first=True), pad(radii, batch_first=True),
-                torch.stack(labels))
+        lengths, *tensors = _padded(batch)
+        return (torch.tensor(lengths), *tensors)
 
 
 MolDataset = MolMapDataset  # libmolgrid's earlier name
 
 
-class MolIterDataset(torch.utils.data.IterableDataset):
+class MolIterDataset(_PicklesAsSettings, torch.utils.data.IterableDataset):
     """An iterable dataset of ``.types`` files, one padded batch at a time
     (use with ``DataLoader(batch_size=None)``); workers take turns."""
 
@@ -236,11 +249,9 @@ class MolIterDataset(torch.utils.data.IterableDataset):
     def batch_to_tensors(self, batch):
         parts = [_example_tensors(ex, self._random_translation, self._random_rotation)
                  for ex in batch]
-        lengths, centers, coords, types, radii, labels = zip(*parts)
-        pad = torch.nn.utils.rnn.pad_sequence
-        return (torch.tensor(lengths, dtype=torch.int64), torch.stack(centers).float(),
-                pad(coords, batch_first=True), pad(types, batch_first=True),
-                pad(radii, batch_first=True), torch.stack(labels).float())
+        lengths, centers, coords, types, radii, labels = _padded(parts)
+        return (torch.tensor(lengths, dtype=torch.int64), centers.float(), coords, types,
+                radii, labels.float())
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -248,14 +259,3 @@ class MolIterDataset(torch.utils.data.IterableDataset):
             return self.generate()
         return islice(self.generate(), info.id, None, info.num_workers)
 
-    def __getstate__(self):
-        if self.typers is not None:
-            raise NotImplementedError("MolIterDataset pickles only with gnina's default typers")
-        state = _settings_state(self.examples.settings())
-        state.update(random_translation=self._random_translation,
-                     random_rotation=self._random_rotation)
-        return state, self.types_files
-
-    def __setstate__(self, state):
-        kwargs, files = dict(state[0]), state[1]
-        self.__init__(*files, **kwargs)
