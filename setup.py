@@ -82,6 +82,12 @@ class BuildExtWithOptionalOpenMP(build_ext):
         if not self.parallel:
             self.parallel = os.cpu_count() or 1
 
+    def run(self):
+        # The extensions link the C library: build it first, also where only
+        # build_ext runs (editable installs, ``build_ext --inplace``).
+        self.run_command("build_clib")
+        super().run()
+
     def build_extensions(self):
         use_openmp = False
         if NO_OPENMP:
@@ -155,47 +161,67 @@ def _extensions():
         link_args = ["-fsanitize=address,undefined"]
         macros += [("VOXELIZE_CY_DEBUG", "1")]
 
-    # One extension per .pyx; the C overlap routine is compiled into the
-    # modules that call it.  Cross-module calls go through the .pxd files.
+    # The handwritten C (core/src) is compiled once into a static library that
+    # the linker pulls into each extension that calls it, as numpy builds
+    # npyrandom.  One extension per .pyx; cross-module calls go through the
+    # .pxd files.
     core = "voxelize_cy/core"
-    overlap_c = [f"{core}/_overlap.c"]
-    modules = {
-        "voxelize_cy.core._strings": [],
-        "voxelize_cy.core._arrow_tables": [],
-        "voxelize_cy.core._kinds": [],
-        "voxelize_cy.core._select": [],
-        "voxelize_cy.core._sources": [],
-        "voxelize_cy.core._prepared": [],
-        "voxelize_cy.core._draw": overlap_c + [f"{core}/_overlap_block.c",
-                                               f"{core}/_overlap_small.c",
-                                               f"{core}/_density.c"],
-        "voxelize_cy.core._gradients": overlap_c,
-        "voxelize_cy.core._frames": [],
-        "voxelize_cy.core._kernels": overlap_c,
-        "voxelize_cy.chemistry._bonds": [],
-    }
-    depends = [str(p) for p in Path(core).glob("*.[hp]*") if p.suffix in (".h", ".pxd")]
+    src = f"{core}/src"
+    headers = sorted(str(p) for p in Path(src).glob("*.h"))
+    c_library = (
+        "voxelize_cy_core",
+        {
+            "sources": sorted(str(p) for p in Path(src).glob("*.c")),
+            "include_dirs": [src],
+            "macros": list(macros),
+            "cflags": list(compile_args),
+            "obj_deps": {"": headers},
+        },
+    )
+    modules = [
+        "voxelize_cy.core._codes",
+        "voxelize_cy.core._strings",
+        "voxelize_cy.core._numbers",
+        "voxelize_cy.core._arrow_tables",
+        "voxelize_cy.core._kinds",
+        "voxelize_cy.core._select",
+        "voxelize_cy.core._sources",
+        "voxelize_cy.core._prepared",
+        "voxelize_cy.core._draw",
+        "voxelize_cy.core._gradients",
+        "voxelize_cy.core._frames",
+        "voxelize_cy.core._kernels",
+        "voxelize_cy.chemistry._bonds",
+    ]
     extensions = [
         Extension(
             name,
-            sources=[name.replace(".", "/") + ".pyx", *c_sources],
-            depends=depends,
-            include_dirs=[core, numpy.get_include()],
+            sources=[name.replace(".", "/") + ".pyx"],
+            depends=headers,
+            include_dirs=[src, numpy.get_include()],
             define_macros=list(macros),
             extra_compile_args=list(compile_args),
             extra_link_args=list(link_args),
             libraries=[] if sys.platform == "win32" else ["m"],
         )
-        for name, c_sources in modules.items()
+        for name in modules
     ]
-    return cythonize(
+    # The generated C depends on the build switches: each combination has its
+    # own folder, so that Cython translates only the .pyx (or the .pxd they
+    # cimport) that changed since that combination was last built.
+    switches = "-".join(n for n, on in (("linetrace", LINETRACE), ("debug", DEBUG)) if on)
+    return c_library, cythonize(
         extensions,
         compiler_directives=directives,
-        # The generated .c depends on the build switches: always regenerate.
-        force=True,
+        build_dir=f"build/cython/{switches or 'release'}",
         # One .pyx per process: translating them takes as long as compiling.
         nthreads=os.cpu_count() or 1,
     )
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOptionalOpenMP})
+c_library, ext_modules = _extensions()
+setup(
+    libraries=[c_library],
+    ext_modules=ext_modules,
+    cmdclass={"build_ext": BuildExtWithOptionalOpenMP},
+)

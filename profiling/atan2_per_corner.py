@@ -12,7 +12,7 @@ kernel evaluates for it:
   beyond the ball), the (x, z) row and one (x, y) pair per y plane (planes
   that only slabs wholly inside the ball would need are counted too: an upper
   bound, 0.4% above callgrind's count on seed images);
-- after (_overlap_small.c, _overlap_block.c): the vectorised polynomial,
+- after (overlap_small.c, overlap_block.c): the vectorised polynomial,
   three per batch slot: 4 slots (3-plane small kernel), 12 (4-plane small
   kernel) or the pairs inside the ball of the three tables (general kernel);
   no libm call.

@@ -45,7 +45,7 @@ def main(argv=None):
 
     import voxelize_cy as vc
     from voxelize_cy.core import _kernels
-    from voxelize_cy.images import _checks, _resolved, _tables
+    from voxelize_cy.images import _call, _checks, _resolved, _tables
     from voxelize_cy.images import draw as voxelize
 
     if not _kernels.LINETRACE:
@@ -70,7 +70,7 @@ def main(argv=None):
         for specialised in getattr(fn, "__signatures__", {None: fn}).values():
             profiler.add_function(specialised)
     # The Python API layer: entry points, parameter checks, reading the table.
-    for fn in (voxelize.image_from_atoms, voxelize.images_from_atoms, voxelize._draw_one,
+    for fn in (voxelize.image_from_atoms, voxelize.images_from_atoms, _call.run_kernel,
                _resolved.ResolvedParams.__init__, _checks.element_resolver,
                _tables.table_source):
         profiler.add_function(fn)

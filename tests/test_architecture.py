@@ -1,5 +1,7 @@
-"""The package's architecture, checked: no import cycles, and each subpackage
-imports only what its ``__init__`` docstring allows ("May import: ...").
+"""The package's architecture, checked: no import cycles, each subpackage
+imports only what its ``__init__`` docstring allows ("May import: ..."), and
+uses another subpackage only through its interface: what its ``__init__``
+(or a public module, or a ``.pxd``) offers, never a private module or name.
 
 The imports are read from the source (``ast`` for ``.py``, the ``cimport``
 and ``import`` lines of ``.pyx``/``.pxd``), including imports inside
@@ -138,7 +140,41 @@ def layer_violations(graph):
     return bad
 
 
+#: The original module's import path: its helpers are spelled with a leading
+#: underscore by the original (ORIGINAL_MODULE.md), and are public there.
+ORIGINAL_NAMESPACE = f"{PACKAGE}.voxelize"
+
+
+def _home(module: str) -> str:
+    """The subpackage (or top-level module) a module belongs to."""
+    return ".".join(module.split(".")[:2])
+
+
+def private_imports():
+    """(module, what it imports) pairs that reach into another subpackage's
+    private modules (``core._kernels``) or private names (``draw._mode``)."""
+    bad = []
+    for path in sorted(p for p in SOURCE.rglob("*") if p.suffix in (".py", ".pyx", ".pxd")):
+        name = module_name(path)
+        text = path.read_text(encoding="utf-8")
+        found = (_imports_of_python(text, name, path.name == "__init__.py")
+                 if path.suffix == ".py" else _imports_of_cython(text))
+        for base, names in found:
+            if not base.startswith(PACKAGE + ".") or _home(base) == _home(name):
+                continue
+            if any(part.startswith("_") for part in base.split(".")[2:]):
+                bad.append((name, base))
+            elif ORIGINAL_NAMESPACE not in (base, name):  # the original's own names
+                bad += [(name, f"{base}.{n}") for n in names
+                        if n.startswith("_") and not n.startswith("__")]
+    return bad
+
+
 # ---------------------------------------------------------------------------
+
+
+def test_subpackages_use_each_other_only_through_their_interfaces():
+    assert private_imports() == []
 
 
 def test_the_graph_sees_the_imports_it_should():
@@ -148,7 +184,8 @@ def test_the_graph_sees_the_imports_it_should():
     assert "voxelize_cy.io.example" in graph["voxelize_cy.cli.main"]
     assert "voxelize_cy.core._geometry" in graph["voxelize_cy.core._select"]
     assert "voxelize_cy.macromol._api" in graph["voxelize_cy.macromol"]
-    assert "voxelize_cy.core._kernels" in graph["voxelize_cy.images.draw"]
+    assert "voxelize_cy.core" in graph["voxelize_cy.images.draw"]
+    assert "voxelize_cy.core._kernels" in graph["voxelize_cy.core"]
 
 
 def test_cycle_finder_finds_a_cycle():
@@ -202,11 +239,11 @@ def _layers(graph):
 if __name__ == "__main__":
     graph = import_graph()
     found = cycles(graph)
-    bad = layer_violations(graph)
+    bad = layer_violations(graph) + private_imports()
     order, uses = _layers(graph)
     print(f"{len(graph)} modules, {sum(map(len, graph.values()))} imports within the package")
     for package in order:
         print(f"  {package:24s} imports {', '.join(uses[package]) or 'nothing of the package'}")
     print(f"import cycles: {found or 'none'}")
-    print(f"imports a subpackage's docstring does not allow: {bad or 'none'}")
+    print(f"imports a docstring does not allow, or of private parts: {bad or 'none'}")
     sys.exit(1 if found or bad else 0)

@@ -234,7 +234,7 @@ def test_strided_float32_grad_and_the_originals_errors():
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_all_finite_scan_finds_every_non_finite_value(dtype, value):
     """The C scan behind grad_image's check agrees with numpy at every position."""
-    from voxelize_cy.core._sources import all_finite
+    from voxelize_cy.core import all_finite
 
     values = np.linspace(-3e38 if dtype == np.float32 else -1e300, 1, 257).astype(dtype)
     assert all_finite(values)

@@ -1,4 +1,4 @@
-"""The C overlap routine against the `overlap` package and known values (OVERLAP.md).
+"""The C overlap routine against the `overlap` package and known values (the cases docs/accuracy.md describes).
 
 Bar: |ours - theirs| <= 1e-12 * (4/3 pi r^3) + 1e-14 * res^3 over random
 configurations that include balls fully inside, fully outside, tangent to
@@ -45,7 +45,8 @@ def reference_overlap(center, radius, lo, hi):
 
 
 def random_configurations(n, seed):
-    """n (center, radius, lo, hi) tuples covering the families of OVERLAP.md."""
+    """n (center, radius, lo, hi) tuples covering the families of ball-box configurations
+    (inside, crossing faces, edges and corners, tangent, outside)."""
     rng = np.random.default_rng(seed)
     res = 10.0 ** rng.uniform(-1, 1, n)           # voxel side
     radius = res * 10.0 ** rng.uniform(-3, math.log10(50), n)

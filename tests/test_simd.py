@@ -1,6 +1,6 @@
 """The exact fill's SIMD paths and its arctangent.
 
-The block kernels (_overlap_block.c, _overlap_small.c) are compiled for
+The block kernels (overlap_block.c, overlap_small.c) are compiled for
 baseline x86-64 (SSE2), AVX2 and AVX-512F and picked at run time.  Every
 path must give bitwise the same images; each path is forced here in turn.
 The kernels' own arctangent (a polynomial, not libm's atan2) must be within

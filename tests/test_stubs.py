@@ -16,6 +16,7 @@ same functions, classes and parameters as the built module.
 from __future__ import annotations
 
 import ast
+import enum
 import importlib
 import inspect
 import re
@@ -123,14 +124,30 @@ def _stub_function(name, obj, classes, indent="", method=False):
     return f"{indent}def {name}({', '.join(params)}) -> {ret}: ..."
 
 
+def _packed(statements, width=88):
+    """Statements joined by "; " into indented lines of at most ``width``."""
+    lines = [""]
+    for statement in statements:
+        if lines[-1] and len(lines[-1]) + len(statement) + 6 > width:
+            lines.append("")
+        lines[-1] += ("; " if lines[-1] else "") + statement
+    return ["    " + line for line in lines]
+
+
 def stub_text(module, pyx: Path, classes) -> str:
     """The ``.pyi`` of a compiled module; ``classes``: ``compiled_classes()``."""
     public = {k: v for k, v in vars(module).items()
               if not k.startswith("__") and not inspect.ismodule(v)}
     constructors = _constructors(pyx)
     body = []
+    enums = False
     for name, obj in public.items():
-        if isinstance(obj, type):
+        if isinstance(obj, type) and issubclass(obj, enum.IntEnum):
+            # a cpdef enum: an IntEnum of its members
+            enums = True
+            body += ["", f"class {obj.__name__}(enum.IntEnum):"]
+            body += _packed([f"{m.name} = {int(m)}" for m in obj]) + [""]
+        elif isinstance(obj, type):
             if obj.__module__ != module.__name__:
                 continue
             bases = [b.__name__ for b in obj.__bases__ if b is not object]
@@ -161,7 +178,8 @@ def stub_text(module, pyx: Path, classes) -> str:
             body.append(f"{name}: {kind if kind in _PYTHON_TYPE.values() else 'Any'}")
     text = "\n".join(body)
     lines = [f'"""Signatures of the compiled module {module.__name__} (written by '
-             f'tests/test_stubs.py)."""', "", "from typing import Any", "",
+             f'tests/test_stubs.py)."""', "", *(["import enum"] if enums else []),
+             "from typing import Any", "",
              "from numpy.typing import NDArray", ""]
     used = sorted((c for c, owner in classes.items()
                    if owner != module.__name__ and re.search(rf"\b{c}\b", text)),

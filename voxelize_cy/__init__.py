@@ -19,12 +19,14 @@ def _check_built():
     its source tree, where the compiled extensions have not been built (for
     example ``python -c "import voxelize_cy"`` run in the repository after
     ``pip install .``: the source tree shadows the installed package)."""
-    import importlib.util
+    import importlib.machinery
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    if importlib.util.find_spec("voxelize_cy.core._kernels") is None and os.path.exists(
-            os.path.join(here, "core", "_kernels.pyx")):
+    # Looked for as files: importing voxelize_cy.core to ask would import them.
+    built = any(os.path.exists(os.path.join(here, "core", "_kernels" + suffix))
+                for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+    if not built and os.path.exists(os.path.join(here, "core", "_kernels.pyx")):
         raise ImportError(
             f"voxelize_cy is imported from its source tree ({here}), where its compiled "
             f"extensions are not built. Run Python from outside the source tree to use "
@@ -39,10 +41,10 @@ from voxelize_cy.chemistry.channel_sets import (  # noqa: E402
     add_channels,
     atom_channels,
 )
-from voxelize_cy.core._kernels import DEBUG as _DEBUG  # noqa: E402
-from voxelize_cy.core._kernels import LINETRACE as _LINETRACE  # noqa: E402
-from voxelize_cy.core._kernels import OPENMP as _OPENMP  # noqa: E402
-from voxelize_cy.images._checks import ChannelPatternError  # noqa: E402
+from voxelize_cy.core import DEBUG as _DEBUG  # noqa: E402
+from voxelize_cy.core import LINETRACE as _LINETRACE  # noqa: E402
+from voxelize_cy.core import OPENMP as _OPENMP  # noqa: E402
+from voxelize_cy.images import ChannelPatternError  # noqa: E402
 from voxelize_cy.images.frames import random_frame, transform_atoms  # noqa: E402
 from voxelize_cy.images.gradients import atom_gradients  # noqa: E402
 from voxelize_cy.images.prepared import PreparedAtoms, prepare_atoms  # noqa: E402

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from voxelize_cy.cli.options import ProgressBar
+from voxelize_cy.cli.progress import ProgressBar
 
 __all__ = ["add_molcache_parser", "cmd_molcache"]
 

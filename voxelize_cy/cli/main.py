@@ -34,13 +34,9 @@ from voxelize_cy import __version__
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS, add_channels
 from voxelize_cy.cli.gnina import add_molcache_parser, cmd_molcache
 from voxelize_cy.cli.verify import add_verify_parser, cmd_verify
-from voxelize_cy.cli.options import (
-    ProgressBar,
-    center_of_selection,
-    extent_text,
-    read_centers,
-)
-from voxelize_cy.images._checks import check_image_size
+from voxelize_cy.cli.options import center_of_selection, extent_text, read_centers
+from voxelize_cy.cli.progress import ProgressBar
+from voxelize_cy.images import check_image_size
 from voxelize_cy.images.draw import (
     AGGREGATIONS,
     FILLS,
@@ -267,7 +263,7 @@ def _check_output(path: str) -> str:
 
 
 def _count_in_image(atoms, params: ImageParams) -> int:
-    from voxelize_cy.images.model import _discard_atoms_outside_image
+    from voxelize_cy.voxelize import _discard_atoms_outside_image
 
     if isinstance(params.channels, str):  # a typed table: each atom's own radius
         chosen = CHANNEL_SETS[params.channels]

@@ -1,5 +1,4 @@
-"""What the command line's options mean: centres, selections, and a progress
-bar (channels and radii are read by ``voxelize_cy.images.text_params``, which
+"""What the command line's options mean: centres and selections (channels and radii are read by ``voxelize_cy.images.text_params``, which
 PyMOL's commands share).  Every problem is a ``CommandError`` with one line of
 text.
 """
@@ -9,8 +8,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import sys
-import time
 from pathlib import Path
 from typing import Tuple
 
@@ -127,30 +124,3 @@ def extent_text(atoms) -> str:
         parts.append(f"{axis} {values.min():.1f}..{values.max():.1f}" if len(values)
                      else f"{axis} -")
     return ", ".join(parts) + " Å"
-
-
-class ProgressBar:
-    """A minimal progress bar on a stream; silent unless the stream is a terminal."""
-
-    def __init__(self, total: int, stream=None, label: str = "images"):
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.label = label
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.start = time.perf_counter()
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / max(self.total, 1))
-        elapsed = time.perf_counter() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                          f"{self.label} ({rate:,.0f}/s)")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()

@@ -271,12 +271,12 @@ def frame_columns(object frame, tuple names):
     return out
 
 
-cdef extern from "_arrow_take.h":
+cdef extern from "arrow_take.h":
     int vcy_take_column(const ArrowArray *src, const ArrowSchema *s, const int64_t *rows,
                         int64_t n, ArrowArray *dst, ArrowSchema *dst_schema) nogil
 
 
-cdef extern from "_arrow_take.h":
+cdef extern from "arrow_take.h":
     int vcy_init_schema(ArrowSchema *s, const char *format, const char *name, int64_t flags,
                         int64_t n_children) nogil
     int vcy_init_array(ArrowArray *a, int64_t length, int64_t n_buffers,

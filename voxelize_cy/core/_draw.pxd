@@ -9,39 +9,13 @@ from libc.stdint cimport int32_t, int64_t
 from voxelize_cy.core._geometry cimport GridSpec, SelAtom
 
 
-# Status of one image, reported by the nogil kernels (0: done).
-cdef enum:
-    IMAGE_OK = 0
-    IMAGE_NO_CHANNEL = 1      # an atom's element matched no channel
-    IMAGE_NO_RADIUS = 2       # an atom's element has no radius
-    IMAGE_NO_MEMORY = 3       # scratch allocation failed
-    IMAGE_BAD_CHANNEL = 4     # a channel index outside [0, n_channels)
-    IMAGE_BAD_ROWS = 5        # a row failed the finite-coordinate/occupancy screen
-    IMAGE_BAD_CODE = 6        # an atom's kind outside [0, n_kinds)
-    IMAGE_NOT_STR = 7         # an atom's element is not a string (None, a number, ...)
-    IMAGE_BAD_RADIUS = 8      # a per-atom radius that is not a finite number >= 0
-                              # (> 0 for FILL_FRACTION_ATOM)
-    IMAGE_RADIUS_ABOVE_MAX = 9  # a per-atom radius above the image's max_radius
-
-# Fill rules: what one atom puts in a voxel (times its occupancy).
-cdef enum:
-    FILL_FRACTION_ATOM = 0    # overlap / ball volume (the original)
-    FILL_OVERLAP_A3 = 1       # overlap volume, Å³
-    FILL_FRACTION_VOXEL = 2   # overlap / voxel volume
-    FILL_GAUSSIAN = 3         # libmolgrid's Gaussian density at the voxel centre
-    FILL_BINARY = 4           # 1 where the voxel centre lies inside the ball
-
-# Aggregation rules: how that value meets the voxel's current value.
-cdef enum:
-    AGG_SUM = 0               # img += (dtype) value (the original)
-    AGG_MAX = 1               # img = max(img, (dtype) value)
-    AGG_SUM_WIDE = 2          # img = (dtype) ((double) img + value): a float32
-                              # image summed in double (macromol_voxelize)
-
+# The status, fill and aggregation codes are declared once, in _codes.pxd
+# (src/codes.h).
 
 cdef struct AtomProps:
     # Per kind (the atom's element): NaN radius when the element has none;
-    # channel -1 when no pattern matched, -2 when the element is not a str.
+    # channel CHANNEL_NONE when no pattern matched, CHANNEL_NOT_STR when the
+    # element is not a str (_codes.pxd).
     const double *kind_radius
     const int *kind_channel
     Py_ssize_t n_kinds
@@ -68,7 +42,7 @@ cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomPro
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil
 
-from voxelize_cy.core._overlap cimport vcy_density
+from voxelize_cy.core._density cimport vcy_density
 
 cdef void density_grad_block(const vcy_density *d, const int *n, const double *axes,
                              Py_ssize_t m3, const void *grad, bint is_float32,

@@ -2,7 +2,7 @@
 
 For each atom: the candidate voxel block (the original's index arithmetic),
 the voxel corner planes shared by neighbouring voxels, the signed cumulative
-volumes Q of the unit ball on those planes (``_overlap.c``), and per voxel the
+volumes Q of the unit ball on those planes (``overlap.c``), and per voxel the
 8-term difference of Q: the exact overlap.  A fill rule scales it into a
 voxel value and an aggregation rule combines that with the voxel.
 
@@ -18,6 +18,38 @@ from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
+from voxelize_cy.core._codes cimport (
+    AGG_MAX,
+    AGG_SUM,
+    AGG_SUM_WIDE,
+    CHANNEL_NONE,
+    CHANNEL_NOT_STR,
+    CHANNEL_SEVERAL,
+    FILL_BINARY,
+    FILL_FRACTION_ATOM,
+    FILL_GAUSSIAN,
+    FILL_OVERLAP_A3,
+    IMAGE_BAD_CHANNEL,
+    IMAGE_BAD_CODE,
+    IMAGE_BAD_RADIUS,
+    IMAGE_NOT_STR,
+    IMAGE_NO_CHANNEL,
+    IMAGE_NO_MEMORY,
+    IMAGE_NO_RADIUS,
+    IMAGE_OK,
+    IMAGE_RADIUS_ABOVE_MAX,
+)
+from voxelize_cy.core._density cimport (
+    vcy_density,
+    vcy_density_axes,
+    vcy_density_block_f32,
+    vcy_density_block_f64,
+    vcy_density_grad_block_f32,
+    vcy_density_grad_block_f64,
+    vcy_density_small_f32,
+    vcy_density_small_f64,
+    vcy_density_slab,
+)
 from voxelize_cy.core._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
     vcy_block,
@@ -32,15 +64,6 @@ from voxelize_cy.core._overlap cimport (
     vcy_block_prepare,
     vcy_block_slab,
     vcy_block_work_doubles,
-    vcy_density,
-    vcy_density_axes,
-    vcy_density_block_f32,
-    vcy_density_block_f64,
-    vcy_density_grad_block_f32,
-    vcy_density_grad_block_f64,
-    vcy_density_small_f32,
-    vcy_density_small_f64,
-    vcy_density_slab,
     vcy_small_block,
 )
 from voxelize_cy.core._geometry cimport (
@@ -52,7 +75,7 @@ from voxelize_cy.core._geometry cimport (
     voxel_center_A,
 )
 
-cdef extern from "_memory.h" nogil:
+cdef extern from "memory.h" nogil:
     void vcy_zero_streaming(void *p, size_t nbytes)
     void vcy_copy_streaming(void *dst, const void *src, size_t nbytes)
 
@@ -64,7 +87,7 @@ ctypedef fused real_t:
 cdef Py_ssize_t work_doubles(int length) noexcept nogil:
     """Scratch doubles one image needs: per-axis planes and far distances,
     three Q planes, a slab's voxel values, and the block's axis and pair
-    tables (_overlap_block.h)."""
+    tables (overlap_block.h)."""
     cdef Py_ssize_t m = length + 1
     # (the densities take 9 m + m * m, and 3 m floats for libmolgrid's ties)
     return 6 * m + 4 * m * m + vcy_block_work_doubles(<int>m)
@@ -92,7 +115,7 @@ cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
         if by_kind:
             if not (0 <= kind < props.n_kinds):
                 return IMAGE_BAD_CODE
-            if props.kind_channel[kind] == -2:
+            if props.kind_channel[kind] == CHANNEL_NOT_STR:
                 return IMAGE_NOT_STR
         if props.pos_radius != NULL:
             if not (0 <= atoms[a].pos < props.n_pos):
@@ -431,7 +454,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     cdef real_t *row
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
 
-    # A ball of about a voxel: every voxel value in one call (_overlap_small.c).
+    # A ball of about a voxel: every voxel value in one call (overlap_small.c).
     if vcy_small_block(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, small):
         for i in range(nx):
             for j in range(ny):
@@ -581,17 +604,17 @@ cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomPr
 
 
 cdef int single_channel(const AtomProps *props, const SelAtom *atom) noexcept nogil:
-    """The one channel an atom is drawn in; -1 for none (nothing drawn), -2
-    for several."""
+    """The one channel an atom is drawn in; ``CHANNEL_NONE`` for none (nothing
+    drawn), ``CHANNEL_SEVERAL`` for several."""
     cdef Py_ssize_t pos = atom.pos
     cdef int64_t count
     if props.pos_ch_start == NULL:
         return props.kind_channel[atom.kind]
     count = props.pos_ch_start[pos + 1] - props.pos_ch_start[pos]
     if count == 0:
-        return -1
+        return CHANNEL_NONE
     if count > 1:
-        return -2
+        return CHANNEL_SEVERAL
     return <int>props.pos_ch[props.pos_ch_start[pos]]
 
 
@@ -621,7 +644,7 @@ cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomPro
     cdef int *channel_of
     cdef char *target
     for a in range(n):
-        if single_channel(props, &atoms[a]) == -2:
+        if single_channel(props, &atoms[a]) == CHANNEL_SEVERAL:
             memset(img, 0, n_channels * channel_bytes)
             draw_atoms(img, is_float32, g, props, fill, agg, atoms, n, work, NULL)
             return IMAGE_OK

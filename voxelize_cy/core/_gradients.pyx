@@ -6,7 +6,7 @@ Given dL/d(image) (``grad``, shaped like the image), each atom's gradient is
 
 and for the overlap V of the atom's ball with voxel v, dV/dc_x = A(x0) - A(x1):
 the areas of the ball's cross-sections in the voxel's two x faces (see
-``vcy_unit_disc_plane`` in _overlap.c).  Voxels share faces, so per atom the
+``vcy_unit_disc_plane`` in overlap.c).  Voxels share faces, so per atom the
 face areas come from one table of signed cumulative disc areas per plane,
 and the sum is taken plane by plane:
 
@@ -22,10 +22,12 @@ atom that holds its maximum.
 
 from libc.stdint cimport int32_t, int64_t
 
-from voxelize_cy.core._draw cimport (
+from voxelize_cy.core._codes cimport (
     FILL_FRACTION_ATOM,
     FILL_GAUSSIAN,
     FILL_OVERLAP_A3,
+)
+from voxelize_cy.core._draw cimport (
     AtomProps,
     atom_radius,
     density_axes,
@@ -33,9 +35,11 @@ from voxelize_cy.core._draw cimport (
     density_grad_block,
 )
 from voxelize_cy.core._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
+from voxelize_cy.core._density cimport (
+    vcy_density,
+)
 from voxelize_cy.core._overlap cimport (
     VCY_UNIT_BALL_VOLUME,
-    vcy_density,
     vcy_unit_disc_plane,
 )
 
@@ -109,7 +113,7 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
                        double r, double weight, const int64_t *channels, int n_channels,
                        double *work, double *out) noexcept nogil:
     """Add the atom's dL/d(centre) for the Gaussian density (analytic: see
-    _density.c) to ``out``."""
+    density.c) to ``out``."""
     cdef vcy_density d
     cdef double c[3]
     cdef int lo[3]

@@ -22,11 +22,17 @@ from libc.string cimport memset
 
 import numpy as np
 
-from voxelize_cy.core._draw cimport (
+from voxelize_cy.core._codes cimport (
     AGG_MAX,
     IMAGE_BAD_ROWS,
     IMAGE_NO_MEMORY,
     IMAGE_OK,
+    SCREEN_FINITE,
+    SCREEN_NONE,
+    SELECT_BAD_ROWS,
+    SELECT_OK,
+)
+from voxelize_cy.core._draw cimport (
     AtomProps,
     check_atoms,
     draw_atoms,
@@ -50,7 +56,7 @@ from voxelize_cy.core._sources cimport AtomSource, SourceView
 cnp.import_array()
 
 
-cdef extern from "_openmp_helpers.h" nogil:
+cdef extern from "openmp_helpers.h" nogil:
     int VCY_HAVE_OPENMP
     int VCY_LINETRACE
     int VCY_DEBUG_BUILD
@@ -138,9 +144,9 @@ cdef int select_image_rows(const SourceView *view, const GridSpec *g, const Fram
     if selbuf_init(buf, 256) < 0:
         return IMAGE_NO_MEMORY
     cdef int selected = view.select(view.data, g, f, screen, buf)
-    if selected == -2:
+    if selected == SELECT_BAD_ROWS:
         return IMAGE_BAD_ROWS
-    if selected < 0:
+    if selected != SELECT_OK:
         return IMAGE_NO_MEMORY
     return IMAGE_OK
 
@@ -428,10 +434,10 @@ def find_atoms_in_box(const double[::1] x, const double[::1] y, const double[::1
     cdef SelBuf buf
     cdef int failed
     with nogil:
-        failed = 1 if selbuf_init(&buf, 256) < 0 else select_rows(&cols, &g, &f,
-                                                                  2 if screen else 0, &buf)
+        failed = 1 if selbuf_init(&buf, 256) < 0 else select_rows(
+            &cols, &g, &f, SCREEN_FINITE if screen else SCREEN_NONE, &buf)
     try:
-        if failed == -2:
+        if failed == SELECT_BAD_ROWS:
             return None
         if failed:
             raise MemoryError()

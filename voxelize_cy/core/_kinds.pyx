@@ -26,6 +26,10 @@ from libc.string cimport memcmp, memset
 
 import numpy as np
 
+from voxelize_cy.core._codes cimport (
+    CHANNEL_NONE,
+    CHANNEL_NOT_STR,
+)
 from voxelize_cy.core._strings cimport COLUMN_CODES
 
 cnp.import_array()
@@ -192,7 +196,7 @@ cdef class ElementResolver:
 
     cpdef tuple lookup(self, str element):
         """``(radius, channel)`` of ``element``: radius NaN when it has none
-        (the original raises ``KeyError``), channel -1 when no pattern
+        (the original raises ``KeyError``), channel CHANNEL_NONE when no pattern
         ``re.fullmatch``-es it (the original raises ``RuntimeError``)."""
         cdef object found = self.memo.get(element)
         if found is not None:
@@ -205,7 +209,7 @@ cdef class ElementResolver:
             if value is _MISSING:
                 value = self.radii.get("*", _MISSING)
             radius = float("nan") if value is _MISSING else float(value)
-        cdef int channel = -1
+        cdef int channel = CHANNEL_NONE
         cdef int i
         for i, pattern in enumerate(self.channels):
             if re.fullmatch(pattern, element):
@@ -264,7 +268,7 @@ cdef class KindTables:
             element = strings[k]
             if element is None:
                 self.radius[k] = NAN
-                self.channel[k] = -2
+                self.channel[k] = CHANNEL_NOT_STR
                 continue
             r, ch = self.resolver.lookup(element)
             if cache is not None:

@@ -1,7 +1,7 @@
-# Cython declarations of the pure-C overlap routines in _overlap.c / _overlap.h.
+# Cython declarations of the pure-C overlap routines in overlap.c / overlap.h.
 # cimport from here; every function is nogil and thread-safe.
 
-cdef extern from "_overlap.h" nogil:
+cdef extern from "overlap.h" nogil:
     double VCY_UNIT_BALL_VOLUME
     double vcy_unit_cap_quarter(double a)
     double vcy_unit_corner(double a, double b, double c)
@@ -28,7 +28,7 @@ cdef extern from "_overlap.h" nogil:
     double vcy_disc_rect_area(double rho, double y0, double y1, double z0, double z1)
 
 
-cdef extern from "_overlap_block.h" nogil:
+cdef extern from "overlap_block.h" nogil:
     ctypedef struct vcy_pairs:
         double *w
         double *z
@@ -61,45 +61,7 @@ cdef extern from "_overlap_block.h" nogil:
     int vcy_block_best_path()
 
 
-cdef extern from "_overlap_small.h" nogil:
+cdef extern from "overlap_small.h" nogil:
     int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const double *uz,
                         int nz, const double *fx, const double *fy, const double *fz,
                         double inside, double upper, double scale, double *frac)
-
-
-cdef extern from "_density.h" nogil:
-    ctypedef struct vcy_density:
-        double inv_r2
-        double inner2
-        double outer2
-        double qa, qb, qc
-        int binary
-        const float *tie_off[3]
-        int tie_i
-        float tie_cut
-        double tie_cut2, tie_band2
-    void vcy_density_slab(const vcy_density *d, double dx2, const double *dy2, int ny,
-                          const double *dz2, int nz, double ex, const double *ey,
-                          const double *ez, double *out)
-    void vcy_density_axes(const double *off, int n, double inv_r2, double *sq,
-                          double *fac)
-    void vcy_density_block_f32(const vcy_density *d, int n0, int n1, int n2,
-                               const double *sq, const double *fac, float *img, long L,
-                               double weight)
-    void vcy_density_block_f64(const vcy_density *d, int n0, int n1, int n2,
-                               const double *sq, const double *fac, double *img, long L,
-                               double weight)
-    void vcy_density_grad_block_f32(const vcy_density *d, int n0, int n1, int n2,
-                                    const double *off, const double *sq,
-                                    const double *fac, const float *grad, long row,
-                                    long plane, double *s)
-    void vcy_density_grad_block_f64(const vcy_density *d, int n0, int n1, int n2,
-                                    const double *off, const double *sq,
-                                    const double *fac, const double *grad, long row,
-                                    long plane, double *s)
-    void vcy_density_small_f32(const vcy_density *d, const double *first, double res,
-                               const double *c, const int *n, float *img, long L,
-                               double weight)
-    void vcy_density_small_f64(const vcy_density *d, const double *first, double res,
-                               const double *c, const int *n, double *img, long L,
-                               double weight)

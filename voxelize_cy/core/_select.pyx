@@ -10,10 +10,15 @@ rows are ever mapped.
 
 from libc.stdlib cimport free, malloc, realloc
 
+from voxelize_cy.core._codes cimport (
+    SELECT_BAD_ROWS,
+    SELECT_NO_MEMORY,
+    SELECT_OK,
+)
 from voxelize_cy.core._geometry cimport frame_apply, inside_atom_box, selection_box
 
 
-cdef extern from "_scan.h" nogil:
+cdef extern from "scan.h" nogil:
     Py_ssize_t vcy_scan_box(const double *x, const double *y, const double *z,
                             const double *o, Py_ssize_t start, Py_ssize_t n,
                             const double *lo, const double *hi, int screen,
@@ -66,8 +71,8 @@ cdef int select_rows(const Columns *cols, const GridSpec *g, const Frame *f, int
     """Append the rows of ``cols`` inside the image's atom box to ``out``, in
     row order, with their centres in the image frame.
 
-    Returns 0, -1 when out of memory, or -2 when ``screen`` (see _scan.h) found
-    a bad row (the selection is then incomplete and must not be drawn).
+    Returns ``SELECT_OK``, ``SELECT_NO_MEMORY``, or ``SELECT_BAD_ROWS`` when
+    ``screen`` (see scan.h) found a bad row (the selection is then incomplete and must not be drawn).
     """
     cdef Py_ssize_t hits[HITS_PER_PASS]
     cdef Py_ssize_t start = 0, n_hits, k, row
@@ -90,8 +95,8 @@ cdef int select_rows(const Columns *cols, const GridSpec *g, const Frame *f, int
                 p[1] = cols.y[row]
                 p[2] = cols.z[row]
             if selbuf_push(out, p[0], p[1], p[2], cols.occupancy[row], row, row) < 0:
-                return -1
-    return -2 if bad else 0
+                return SELECT_NO_MEMORY
+    return SELECT_BAD_ROWS if bad else SELECT_OK
 
 
 cdef int sort_by_row(SelBuf *buf) noexcept nogil:

@@ -12,11 +12,7 @@ from voxelize_cy.core._select cimport Columns, SelBuf
 from voxelize_cy.core._strings cimport ElementColumn
 
 
-# Row screens (what a table's rows must satisfy before any image is drawn).
-cdef enum:
-    SCREEN_NONE = 0
-    SCREEN_ORIGINAL = 1       # finite coordinates, finite occupancy >= 0
-    SCREEN_FINITE = 2         # finite coordinates and occupancy (any sign)
+# Row screens (SCREEN_*) are declared in _codes.pxd.
 
 
 # What the nogil parts of the kernels need of a source: plain C, so that

@@ -10,7 +10,7 @@ from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t)
 
 
-cdef extern from "_arrow_c.h":
+cdef extern from "arrow_c.h":
     struct ArrowSchema:
         const char *format
         const char *name

@@ -32,7 +32,7 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from voxelize_cy.chemistry._elements import (
+from voxelize_cy.chemistry import (
     COVALENT_RADIUS_A,
     DEFAULT_COVALENT_RADIUS_A,
     ELEMENT_NAMES,

@@ -10,9 +10,23 @@ image parameters written as text (``text_params``, shared by the command
 line and PyMOL), and images of atoms typed beforehand, each with its own
 channels, radius and weight (``typed``: gnina's data).
 
+Other subpackages use what this ``__init__`` exports (and the public modules
+``draw``, ``model``, ``frames``, ``gradients``, ``prepared``, ``typed``,
+``text_params``), never a private module.
+
 May import: ``voxelize_cy.core``, ``voxelize_cy.chemistry``.
 """
 
+from voxelize_cy.images._call import (
+    AGGREGATIONS,
+    FILLS,
+    STATUS_ERRORS,
+    KernelModes,
+    RowReport,
+    kernel_modes,
+    run_kernel,
+)
+from voxelize_cy.images._checks import ChannelPatternError, check_image_size, density_options
 from voxelize_cy.images.frames import random_frame, rotate_points_f32
 from voxelize_cy.images.typed import (
     TypedSource,
@@ -24,6 +38,8 @@ from voxelize_cy.images.typed import (
     typed_sources_of_batch,
 )
 
-__all__ = ["TypedSource", "gradients_of_typed", "images_from_typed", "random_frame",
+__all__ = ["AGGREGATIONS", "FILLS", "STATUS_ERRORS", "KernelModes", "RowReport",
+           "kernel_modes", "run_kernel", "ChannelPatternError", "TypedSource", "check_image_size", "density_options",
+            "gradients_of_typed", "images_from_typed", "random_frame",
            "rotate_points_f32", "rows_in_reach", "typed_source_of", "typed_source_of_sets",
            "typed_sources_of_batch"]

@@ -19,8 +19,7 @@ from typing import Tuple
 import numpy as np
 
 from voxelize_cy.chemistry.channel_sets import CHANNEL_SETS
-from voxelize_cy.core._kinds import ElementResolver
-from voxelize_cy.core._sources import zero_fill
+from voxelize_cy.core import ElementResolver, Fill, zero_fill
 
 _F64 = np.dtype(np.float64)
 _DTYPES = (_F64, np.dtype(np.float32))
@@ -262,8 +261,8 @@ def _new_resolver(channels, radii):
 # Density fills (libmolgrid's Gaussian and binary densities)
 # --------------------------------------------------------------------------
 
-#: fill codes of the density fills (voxelize.FILLS)
-GAUSSIAN_FILL, BINARY_FILL = 3, 4
+#: fill codes of the density fills
+GAUSSIAN_FILL, BINARY_FILL = Fill.FILL_GAUSSIAN, Fill.FILL_BINARY
 
 
 #: density_options of the default options, per fill code (None: an exact fill)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from voxelize_cy.core._sources import (
+from voxelize_cy.core import (
     AtomSource,
     TableSource,
     bitmask_lists,
@@ -25,7 +25,7 @@ from voxelize_cy.core._sources import (
     largest,
     pandas_columns,
 )
-from voxelize_cy.core._strings import (
+from voxelize_cy.core import (
     ElementColumn,
     element_column,
     polars_element_column,

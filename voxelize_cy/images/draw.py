@@ -15,18 +15,16 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from voxelize_cy.chemistry._elements import AtomTable
-from voxelize_cy.core import _kernels
-from voxelize_cy.core._prepared import PreparedAtoms
+from voxelize_cy.chemistry import AtomTable
+from voxelize_cy import core
+from voxelize_cy.core import ImageStatus, PreparedAtoms
+from voxelize_cy.images._call import AGGREGATIONS, FILLS, RowReport, kernel_modes, run_kernel
 from voxelize_cy.images._checks import (
-    BINARY_FILL,
-    GAUSSIAN_FILL,
     check_channel_cache,
     check_dtype,
     check_image_size,
     check_num_threads,
     check_out,
-    density_options,
     output_array,
 )
 from voxelize_cy.images._resolved import ResolvedParams
@@ -40,79 +38,73 @@ from voxelize_cy.images._tables import (
 from voxelize_cy.images.frames import check_frame, check_frames
 from voxelize_cy.images.model import Image, ImageParams
 
-__all__ = ["image_from_atoms", "images_from_atoms", "FILLS", "AGGREGATIONS"]
-
-# Kernel status codes (see _draw.pxd).
-_OK, _NO_CHANNEL, _NO_RADIUS, _NO_MEMORY, _BAD_CHANNEL, _BAD_ROWS = range(6)
-_BAD_CODE, _NOT_STR, _BAD_RADIUS = 6, 7, 8
-_SCREEN_NONE, _SCREEN_ORIGINAL = 0, 1
-
-#: ``fill=`` choices: what an atom puts in a voxel, times its occupancy.
-FILLS = {
-    "fraction_atom": 0,   # overlap / ball volume (the original's; voxels sum to 1 per atom)
-    "overlap_A3": 1,      # overlap volume in Å³
-    "fraction_voxel": 2,  # overlap / voxel volume
-    "gaussian": GAUSSIAN_FILL,  # libmolgrid's Gaussian density at the voxel centre
-    "binary": BINARY_FILL,      # 1 where the voxel centre lies inside the ball (libmolgrid)
-}
-#: ``agg=`` choices: how atoms that share a voxel and channel combine.
-AGGREGATIONS = {"sum": 0, "max": 1}
+__all__ = ["image_from_atoms", "images_from_atoms", "FILLS", "AGGREGATIONS", "ElementRows"]
 
 
-def _mode(value, choices, name):
-    """The code of a ``fill=``/``agg=`` choice, given by name in any case, with
-    or without underscores ('overlap_A3', 'OverlapA3'), or as an enum member
-    of that name (macromol_voxelize's FillAlgorithm, AggAlgorithm)."""
-    code = choices.get(value) if type(value) is str else None
-    if code is not None:  # the usual spelling: one dict lookup
-        return code
-    key = getattr(value, "name", value)
-    if isinstance(key, str):
-        key = key.replace("_", "").lower()
-        for choice, code in choices.items():
-            if key == choice.replace("_", "").lower():
-                return code
-    raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+class ElementRows(RowReport):
+    """The errors of a table drawn by element (or by a channel set): the
+    original's ``KeyError`` and ``RuntimeError``, and messages naming the row,
+    its element and the column."""
 
+    def __init__(self, source, params, where="", table=""):
+        super().__init__(where)
+        self.source = source
+        self.params = params
+        self.table = table  # "atoms[3]: " when the table is one of a list
 
-def _raise_for_row(status, row, source, params, channel_cache, where=""):
-    """Raise the error the original raises (or a clear one) for the atom at
-    ``row`` of ``source`` (the table's ``TableSource`` or a prepared table)."""
-    if status == _NO_MEMORY:
-        raise MemoryError(f"{where}no memory for the voxelization scratch space")
-    if params.channel_set is not None:  # a typed table: radius and channel columns
-        chosen = params.channel_set
-        if status == _BAD_RADIUS:
-            raise ValueError(f"{where}atoms[{chosen.radius_column!r}] at row {row} is "
-                             f"{float(source.radius[row])!r}; radii must be finite and >= 0")
-        raise ValueError(f"{where}atom at row {row} cannot be drawn (kernel status "
-                         f"{status})")
-    element = element_at(source, row) if row >= 0 else None
-    if isinstance(element, np.generic):  # a numpy scalar: shown as the number it is
-        element = element.item()
-    if status == _NOT_STR or not isinstance(element, str):
+    def check_rows(self):
+        try:
+            first_bad_row(self.source)  # raises, naming the first bad row
+        except ValueError as err:
+            if self.table:
+                raise ValueError(f"{self.table}{err}") from None
+            raise
+
+    def error(self, status, row):
+        if (self.params.channel_set is None and status != ImageStatus.IMAGE_NO_MEMORY
+                and not isinstance(self._element(row), str)):
+            status = ImageStatus.IMAGE_NOT_STR
+        return super().error(status, row)
+
+    def _element(self, row):
+        element = element_at(self.source, row) if row >= 0 else None
+        if isinstance(element, np.generic):  # a numpy scalar: shown as the number it is
+            element = element.item()
+        return element
+
+    def not_str(self, row, status):
+        element = self._element(row)
         what = "a missing value" if element is None else type(element).__name__
-        column = element_type(source)
-        raise ValueError(
-            f"{where}atoms['element'] at row {row} is {element!r} ({what}"
-            + (f", in a column of {column}" if column else "")
-            + "); expected a str such as 'C'"
-        )
-    if status == _NO_RADIUS:
-        radii = params.radii
+        column = element_type(self.source)
+        return (f"atoms['element'] at row {row} is {element!r} ({what}"
+                + (f", in a column of {column}" if column else "")
+                + "); expected a str such as 'C'")
+
+    def no_radius(self, row, status):
+        radii = self.params.radii
         keys = sorted(map(str, radii)) if isinstance(radii, dict) else []
-        raise KeyError(
-            f"{where}no radius for element {element!r} (atom at row {row}): "
-            f"img_params.element_radii_A has keys {keys} and no '*' default"
-        )
-    if status == _NO_CHANNEL:
-        raise RuntimeError(
-            f"{where}element {element} didn't match any channels: no pattern of "
-            f"img_params.channels {params.channels} re.fullmatch-es {element!r} "
-            f"(atom at row {row}); add a catch-all pattern such as '.*'"
-        )
-    raise ValueError(f"{where}atom at row {row} ({element!r}) has no valid channel "
-                     f"(kernel status {status})")
+        return (f"no radius for element {self._element(row)!r} (atom at row {row}): "
+                f"img_params.element_radii_A has keys {keys} and no '*' default")
+
+    def no_channel(self, row, status):
+        element = self._element(row)
+        return (f"element {element} didn't match any channels: no pattern of "
+                f"img_params.channels {self.params.channels} re.fullmatch-es {element!r} "
+                f"(atom at row {row}); add a catch-all pattern such as '.*'")
+
+    def bad_radius(self, row, status):
+        if self.params.channel_set is None:
+            return self.cannot_draw(row, status)
+        return (f"atoms[{self.params.channel_set.radius_column!r}] at row {row} is "
+                f"{float(self.source.radius[row])!r}; radii must be finite and >= 0")
+
+    def cannot_draw(self, row, status):
+        if self.params.channel_set is not None:
+            return super().cannot_draw(row, status)
+        return (f"atom at row {row} ({self._element(row)!r}) has no valid channel "
+                f"({ImageStatus(status).name})")
+
+    bad_channel = bad_rows = radius_above_max = cannot_draw
 
 
 def image_from_atoms(
@@ -189,37 +181,17 @@ def image_from_atoms(
     dt = check_dtype(dtype)
     check_channel_cache(channel_cache)
     frame_values = None if frame is None else check_frame(frame)
-    fill_code = 0 if fill == "fraction_atom" else _mode(fill, FILLS, "fill")
-    agg_code = 0 if agg == "sum" else _mode(agg, AGGREGATIONS, "agg")
-    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    modes = kernel_modes(fill, agg, radius_scale, gaussian_radius_multiple)
     img = output_array(out, params.shape, dt)
     if params.channel_set is not None:
         source, max_radius_A = typed_source(atoms, params.channel_set)
     else:
         source, max_radius_A = table_source(atoms), params.max_radius_A
-    return _draw_one(img, source, params, channel_cache, frame_values, fill_code,
-                     agg_code, density, max_radius_A)
-
-
-def _draw_one(img, source, params, channel_cache, frame_values, fill_code, agg_code,
-              density=None, max_radius_A=None):
-    """Draw ``source`` into the zeroed ``img``; raise the error of a bad row."""
     cx, cy, cz = params.center
-    if max_radius_A is None:
-        max_radius_A = params.max_radius_A
-    screen = _SCREEN_ORIGINAL
-    while True:
-        status, row = _kernels.draw_image(
-            img, source, params.resolver, channel_cache, cx, cy, cz,
-            params.resolution_A, max_radius_A, frame_values, fill_code,
-            agg_code, screen, False, density,
-        )
-        if status != _BAD_ROWS:
-            break
-        first_bad_row(source)  # raises, naming the first bad row
-        screen = _SCREEN_NONE  # only -0.0 occupancies fail the screen while valid
-    if status != _OK:
-        _raise_for_row(status, row, source, params, channel_cache)
+    run_kernel(lambda screen: core.draw_image(
+        img, source, params.resolver, channel_cache, cx, cy, cz, params.resolution_A,
+        max_radius_A, frame_values, modes.fill, modes.agg, screen, False, modes.density),
+        lambda image: ElementRows(source, params))
     return img
 
 
@@ -291,15 +263,47 @@ def images_from_atoms(
     MemoryError
         The batch is too large to allocate.
     """
-    if isinstance(atoms, (list, tuple)):
-        tables_seq, tables = True, list(atoms)
-    else:
-        tables_seq, tables = False, [atoms]
+    tables_seq = isinstance(atoms, (list, tuple))
+    tables: list = list(atoms) if isinstance(atoms, (list, tuple)) else [atoms]
     params_list, _ = _sequence(img_params, ImageParams)
     frame_values = None
     if frames is not None:
         f = np.asarray(frames, dtype=np.float64)
         frame_values = check_frames(f[None] if f.ndim == 2 else f)
+    n_images = _batch_size(tables, params_list, frame_values)
+    dt = check_dtype(dtype)
+    check_channel_cache(channel_cache)
+    threads = check_num_threads(num_threads, core.max_threads())
+    modes = kernel_modes(fill, agg, radius_scale, gaussian_radius_multiple)
+    per_image, resolvers, chosen = _batch_params(params_list, n_images, channel_cache)
+    images = _batch_output(out, (n_images, *per_image[0].shape), dt)
+    sources, source_of_image, table_of_source, max_radii = _batch_sources(
+        tables, n_images, per_image, chosen, tables_seq)
+    resolver_index = {id(r): i for i, r in enumerate(resolvers)}  # alive for the call
+    resolver_of_image = np.array([resolver_index[id(p.resolver)] for p in per_image],
+                                 dtype=np.intc)
+    centers = np.array([p.center for p in per_image], dtype=np.float64).reshape(n_images, 3)
+    resolutions = np.array([p.resolution_A for p in per_image], dtype=np.float64)
+    if frame_values is not None and frame_values.shape[0] != n_images:
+        frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n_images, 12)))
+    caches = [channel_cache] * len(resolvers)
+
+    def report_for(image):
+        s = int(source_of_image[image])
+        return ElementRows(sources[s], per_image[image],
+                           where=f"image {image}: " if n_images > 1 else "",
+                           table=f"atoms[{table_of_source[s]}]: " if tables_seq else "")
+
+    run_kernel(lambda screen: core.draw_batch(
+        images, sources, source_of_image, resolvers, caches, resolver_of_image, centers,
+        resolutions, max_radii, frame_values, modes.fill, modes.agg, screen, threads,
+        modes.density), report_for)
+    return images
+
+
+def _batch_size(tables, params_list, frame_values):
+    """The number of images of a batch: the longest of the sequences, which
+    are each of that length or of length 1."""
     if not tables:
         raise ValueError("atoms is an empty sequence: no images to make")
     if not params_list:
@@ -316,15 +320,13 @@ def images_from_atoms(
             + (f" and frames has {frame_values.shape[0]}" if frame_values is not None else "")
             + "; pass sequences of equal length, or one of either to broadcast"
         )
-    dt = check_dtype(dtype)
-    check_channel_cache(channel_cache)
-    threads = check_num_threads(num_threads, _kernels.max_threads())
-    fill_code = _mode(fill, FILLS, "fill")
-    agg_code = _mode(agg, AGGREGATIONS, "agg")
-    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    return n_images
 
-    # Parameters: each distinct object checked once (objects are alive for
-    # the whole call, so their ids are stable within it).
+
+def _batch_params(params_list, n_images, channel_cache):
+    """``(per_image, resolvers, channel_set)``: each distinct ImageParams
+    checked once (objects are alive for the whole call, so their ids are
+    stable within it), the distinct resolvers, and the batch's channel set."""
     resolved = {}
     for p in params_list:
         if id(p) not in resolved:
@@ -348,11 +350,9 @@ def images_from_atoms(
     if chosen is not None and channel_cache is not None:
         raise ValueError(f"channel_cache applies to element patterns, not to the channel "
                          f"set {chosen.name!r}")
-    resolvers: List[ResolvedParams] = []
-    resolver_index = {}
+    resolvers: list = []
     for r in resolved.values():
-        if id(r.resolver) not in resolver_index:
-            resolver_index[id(r.resolver)] = len(resolvers)
+        if not any(r.resolver is known for known in resolvers):
             resolvers.append(r.resolver)
     channel_lists = {tuple(r.channels) for r in resolvers if r is not None}
     if channel_cache is not None and len(channel_lists) > 1:
@@ -363,20 +363,25 @@ def images_from_atoms(
             f"{list(a)} and {list(b)}); pass channel_cache=None, or one batch per "
             f"channel list"
         )
-    caches = [channel_cache] * len(resolvers)
+    return per_image, resolvers, chosen
 
-    shape = (n_images, *first.shape)
-    if out is None:
-        check_image_size(shape, dt, "batch")
-        try:
-            images = np.empty(shape, dtype=dt)  # zeroed per image by the kernel
-        except MemoryError:
-            raise MemoryError(f"no memory for a batch of shape {shape} ({dt})") from None
-    else:
+
+def _batch_output(out, shape, dt):
+    """The batch array: ``out`` checked, or a new one (zeroed per image by
+    the kernel)."""
+    if out is not None:
         check_out(out, shape, dt)
-        images = out
+        return out
+    check_image_size(shape, dt, "batch")
+    try:
+        return np.empty(shape, dtype=dt)
+    except MemoryError:
+        raise MemoryError(f"no memory for a batch of shape {shape} ({dt})") from None
 
-    # Tables: each distinct object read once.
+
+def _batch_sources(tables, n_images, per_image, chosen, tables_seq):
+    """``(sources, source_of_image, table_of_source, max_radii)``: each
+    distinct table read once, and each image's largest radius."""
     sources: list = []  # AtomSource, or (AtomSource, largest radius) of typed tables
     source_index: Dict[int, int] = {}
     table_of_source: List[int] = []
@@ -396,41 +401,9 @@ def images_from_atoms(
     source_of_image = np.array(
         [source_index[id(tables[b if len(tables) > 1 else 0])] for b in range(n_images)],
         dtype=np.intc)
-    resolver_of_image = np.array([resolver_index[id(p.resolver)] for p in per_image],
-                                 dtype=np.intc)
-    centers = np.array([p.center for p in per_image], dtype=np.float64).reshape(n_images, 3)
-    resolutions = np.array([p.resolution_A for p in per_image], dtype=np.float64)
     if chosen is None:
         max_radii = np.array([p.max_radius_A for p in per_image], dtype=np.float64)
     else:  # typed tables: (source, largest radius) pairs
         max_radii = np.array([sources[s][1] for s in source_of_image], dtype=np.float64)
         sources = [source for source, _ in sources]
-    if frame_values is not None and frame_values.shape[0] != n_images:
-        frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n_images, 12)))
-
-    screen = _SCREEN_ORIGINAL
-    while True:
-        status, bad_row = _kernels.draw_batch(
-            images, sources, source_of_image, resolvers, caches, resolver_of_image,
-            centers, resolutions, max_radii, frame_values, fill_code, agg_code, screen,
-            threads, density,
-        )
-        failed = np.flatnonzero(status)
-        if not failed.size or status[failed[0]] != _BAD_ROWS:
-            break
-        s = int(source_of_image[failed[0]])
-        try:
-            first_bad_row(sources[s])
-        except ValueError as err:
-            if tables_seq:
-                raise ValueError(f"atoms[{table_of_source[s]}]: {err}") from None
-            raise
-        screen = _SCREEN_NONE
-    if failed.size:
-        image = int(failed[0])
-        _raise_for_row(
-            int(status[image]), int(bad_row[image]), sources[source_of_image[image]],
-            per_image[image], channel_cache,
-            where=f"image {image}: " if n_images > 1 else "",
-        )
-    return images
+    return sources, source_of_image, table_of_source, max_radii

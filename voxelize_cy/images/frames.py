@@ -15,8 +15,8 @@ from typing import Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from voxelize_cy.chemistry._elements import AtomTable
-from voxelize_cy.core._frames import frame_numbers, frames_numbers, quaternion_transform_f32
+from voxelize_cy.chemistry import AtomTable
+from voxelize_cy.core import frame_numbers, frames_numbers, quaternion_transform_f32
 
 __all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames",
            "rotate_points_f32"]

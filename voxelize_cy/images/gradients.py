@@ -5,7 +5,7 @@
 of the table, in closed form (no approximation of the overlap and no
 autograd): the derivative of a ball's overlap with a voxel along x is the
 area of the ball's cross-section in the voxel's lower x face minus that in
-its upper x face (see ``_overlap.c``).  Uses: map a CNN's voxel saliency back
+its upper x face (see ``core/src/overlap.c``).  Uses: map a CNN's voxel saliency back
 onto atoms, optimise a pose through a scoring network, train models that
 emit atoms.
 """
@@ -17,25 +17,18 @@ from typing import Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from voxelize_cy.chemistry._elements import AtomTable
-from voxelize_cy.core import _kernels
-from voxelize_cy.core._prepared import PreparedAtoms
-from voxelize_cy.core._sources import all_finite
-from voxelize_cy.images._checks import (
-    BINARY_FILL,
-    check_channel_cache,
-    density_options,
-)
+from voxelize_cy import core
+from voxelize_cy.chemistry import AtomTable
+from voxelize_cy.core import PreparedAtoms, all_finite
+from voxelize_cy.images._call import kernel_modes, run_kernel
+from voxelize_cy.images._checks import check_channel_cache
 from voxelize_cy.images._resolved import ResolvedParams
-from voxelize_cy.images._tables import first_bad_row, table_source, typed_source
-from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode, _raise_for_row
+from voxelize_cy.images._tables import table_source, typed_source
+from voxelize_cy.images.draw import ElementRows
 from voxelize_cy.images.frames import check_frame
 from voxelize_cy.images.model import ImageParams
 
 __all__ = ["atom_gradients", "check_grad_image"]
-
-_OK, _BAD_ROWS = 0, 5
-_SCREEN_NONE, _SCREEN_ORIGINAL = 0, 1
 
 
 def check_grad_image(grad_image, shape, scan=True) -> np.ndarray:
@@ -106,12 +99,7 @@ def atom_gradients(atoms: Union[AtomTable, PreparedAtoms], img_params: ImagePara
     params = ResolvedParams(img_params)
     check_channel_cache(channel_cache)
     frame_values = None if frame is None else check_frame(frame)
-    fill_code = _mode(fill, FILLS, "fill")
-    agg_code = _mode(agg, AGGREGATIONS, "agg")
-    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
-    if fill_code == BINARY_FILL:
-        raise ValueError("fill='binary' has no gradient (a step in the atom's position); "
-                         "use fill='gaussian' or an exact fill")
+    modes = kernel_modes(fill, agg, radius_scale, gaussian_radius_multiple, gradient=True)
     # NaN and inf are looked for after the pass: any value the pass reads turns
     # gradients non-finite (NaN times a zero weight included); values out of
     # every atom's reach do not change the result (a scan of the whole image
@@ -123,18 +111,10 @@ def atom_gradients(atoms: Union[AtomTable, PreparedAtoms], img_params: ImagePara
         source, max_radius_A = table_source(atoms), params.max_radius_A
     out = np.zeros((source.n_source_rows(), 3))
     cx, cy, cz = params.center
-    screen = _SCREEN_ORIGINAL
-    while True:
-        status, row = _kernels.gradients(
-            grad, source, params.resolver, channel_cache, cx, cy, cz,
-            params.resolution_A, max_radius_A, frame_values, fill_code,
-            agg_code, screen, out, density)
-        if status != _BAD_ROWS:
-            break
-        first_bad_row(source)
-        screen = _SCREEN_NONE
-    if status != _OK:
-        _raise_for_row(status, row, source, params, channel_cache)
+    run_kernel(lambda screen: core.gradients(
+        grad, source, params.resolver, channel_cache, cx, cy, cz, params.resolution_A,
+        max_radius_A, frame_values, modes.fill, modes.agg, screen, out, modes.density),
+        lambda image: ElementRows(source, params))
     if not all_finite(out):
         check_grad_image(grad, params.shape)  # names the NaN or inf it read
     return out

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Union
 import numpy as np
 from numpy.typing import NDArray
 
-from voxelize_cy.core import _kernels
-from voxelize_cy.core._sources import TableSource
+from voxelize_cy import core
+from voxelize_cy.core import Aggregation, Fill, Screen, TableSource
+from voxelize_cy.images._call import RowReport, run_kernel
 from voxelize_cy.images._checks import (
     center_tuple,
     check_length_voxels,
@@ -180,7 +181,7 @@ def _discard_atoms_outside_image(atoms, img_params):
     max_r = _get_max_element_radius(img_params.element_radii_A)
     get = atoms.get_column if module_of(atoms) == "polars" else atoms.__getitem__
     xyz = [float_column(get(name), name) for name in ("x", "y", "z")]
-    selected = _kernels.find_atoms_in_box(
+    selected = core.find_atoms_in_box(
         *xyz,
         center_tuple(grid.center_A), float(grid.resolution_A),
         int(grid.length_voxels), float(max_r),
@@ -226,12 +227,11 @@ def _add_atom_to_image(img, grid, atom):
         np.array([occupancy]), None, radius=np.array([radius_A]),
         channel_start=np.array([0, 1]), channels=np.array([channel]),
     )
-    status, _ = _kernels.draw_image(
-        img, source, None, None, *center_tuple(grid.center_A), float(grid.resolution_A),
-        radius_A, None, 0, 0, 0,
-    )
-    if status == 3:
-        raise MemoryError("no memory for the voxelization scratch space")
+    cx, cy, cz = center_tuple(grid.center_A)
+    run_kernel(lambda screen: core.draw_image(
+        img, source, None, None, cx, cy, cz, float(grid.resolution_A), radius_A, None,
+        Fill.FILL_FRACTION_ATOM, Aggregation.AGG_SUM, screen), lambda image: RowReport(),
+        Screen.SCREEN_NONE)  # the atom was checked above
 
 
 def _find_voxels_possibly_contacting_sphere(grid, sphere):
@@ -283,7 +283,7 @@ def _calc_sphere_cube_overlap_volume_A3(sphere, cube):
     c = np.asarray(sphere.center_A, dtype=float)
     b = np.asarray(cube.center_A, dtype=float)
     h = cube.length_A / 2
-    return _kernels.sphere_box_overlap_A3(
+    return core.sphere_box_overlap_A3(
         c[0], c[1], c[2], float(sphere.radius_A),
         b[0] - h, b[0] + h, b[1] - h, b[1] + h, b[2] - h, b[2] + h,
     )

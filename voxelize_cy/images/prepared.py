@@ -16,8 +16,8 @@ import math
 import numbers
 from typing import Optional
 
-from voxelize_cy.chemistry._elements import AtomTable
-from voxelize_cy.core._prepared import PreparedAtoms, prepare
+from voxelize_cy.chemistry import AtomTable
+from voxelize_cy.core import PreparedAtoms, prepare
 from voxelize_cy.images._tables import first_bad_row, table_source
 
 __all__ = ["PreparedAtoms", "prepare_atoms"]

@@ -18,24 +18,19 @@ from typing import Any, List, Optional, Sequence, cast
 
 import numpy as np
 
-from voxelize_cy.core import _kernels
-from voxelize_cy.core._sources import TableSource, channel_lists, largest, typed_rows
-from voxelize_cy.images._checks import (
-    check_dtype,
-    check_image_size,
-    check_num_threads,
-    check_out,
-    density_options,
-)
-from voxelize_cy.images.draw import AGGREGATIONS, FILLS, _mode
+from voxelize_cy import core
+from voxelize_cy.core import TableSource, channel_lists, largest, typed_rows
+from voxelize_cy.core import Screen
+from voxelize_cy.images._call import RowReport, kernel_modes, run_kernel
+from voxelize_cy.images._checks import check_dtype, check_image_size, check_num_threads, check_out
 from voxelize_cy.images.frames import check_frames
 
 __all__ = ["TypedSource", "typed_source_of", "typed_source_of_sets", "typed_sources_of_batch",
            "images_from_typed",
            "gradients_of_typed", "rows_in_reach"]
 
-_OK, _NO_MEMORY = 0, 3
-_SCREEN_FINITE = 2  # weights of any sign (gnina's vector types hold charges)
+#: weights of any sign (gnina's vector types hold charges)
+_SCREEN = Screen.SCREEN_FINITE
 
 
 class TypedSource:
@@ -204,7 +199,7 @@ def rows_in_reach(coords_A, center_A, resolution_A: float, length_voxels: int,
     xyz = np.asarray(coords_A, dtype=np.float64)
     frame_values = None if frame is None else check_frames(
         np.asarray(frame, np.float64).reshape(1, 4, 4))[0]
-    return _kernels.find_atoms_in_box(
+    return core.find_atoms_in_box(
         np.ascontiguousarray(xyz[:, 0]), np.ascontiguousarray(xyz[:, 1]),
         np.ascontiguousarray(xyz[:, 2]), np.asarray(center_A, np.float64),
         float(resolution_A), int(length_voxels), float(reach_A), frame_values)
@@ -258,9 +253,7 @@ def images_from_typed(sources: Sequence[TypedSource], centers_A, resolution_A: f
     n_images = len(sources)
     centers = np.ascontiguousarray(centers_A, dtype=np.float64).reshape(n_images, 3)
     dt = check_dtype(dtype)
-    fill_code = _mode(fill, FILLS, "fill")
-    agg_code = _mode(agg, AGGREGATIONS, "agg")
-    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    modes = kernel_modes(fill, agg, radius_scale, gaussian_radius_multiple)
     shape = (n_images, int(n_channels), int(length_voxels), int(length_voxels),
              int(length_voxels))
     if out is None:
@@ -273,18 +266,13 @@ def images_from_typed(sources: Sequence[TypedSource], centers_A, resolution_A: f
     frame_values = None
     if frames is not None:
         frame_values = check_frames(np.asarray(frames, np.float64).reshape(n_images, 4, 4))
-    threads = check_num_threads(num_threads, _kernels.max_threads())
-    status, _ = _kernels.draw_batch(
+    threads = check_num_threads(num_threads, core.max_threads())
+    run_kernel(lambda screen: core.draw_batch(
         out, [s.source for s in sources], np.arange(n_images, dtype=np.intc), [None], [None],
         np.zeros(n_images, np.intc), centers, np.full(n_images, float(resolution_A)),
-        np.array([s.max_radius_A for s in sources], np.float64), frame_values, fill_code,
-        agg_code, _SCREEN_FINITE, threads, density, bool(libmolgrid_ties))
-    failed = np.flatnonzero(status != _OK)
-    if failed.size:
-        image = int(failed[0])
-        if int(status[image]) == _NO_MEMORY:
-            raise MemoryError(f"image {image}: no memory for the voxelization scratch space")
-        raise ValueError(f"image {image} cannot be drawn (kernel status {int(status[image])})")
+        np.array([s.max_radius_A for s in sources], np.float64), frame_values, modes.fill,
+        modes.agg, screen, threads, modes.density, bool(libmolgrid_ties)),
+        lambda image: RowReport(f"image {image}: "), _SCREEN)
     return out
 
 
@@ -306,10 +294,7 @@ def gradients_of_typed(typed: TypedSource, grad_image: np.ndarray, center_A,
         ``fill='binary'`` (a step: no gradient), a ``grad_image`` that is not a
         C-contiguous float32/float64 ``(C, L, L, L)`` array.
     """
-    fill_code = _mode(fill, FILLS, "fill")
-    if fill_code == FILLS["binary"]:
-        raise ValueError("fill='binary' has no gradient (a step in the atom's position)")
-    density = density_options(fill_code, radius_scale, gaussian_radius_multiple)
+    modes = kernel_modes(fill, agg, radius_scale, gaussian_radius_multiple, gradient=True)
     grad = np.ascontiguousarray(grad_image)
     if grad.ndim != 4 or grad.dtype not in (np.float32, np.float64):
         raise ValueError(f"grad_image must be a float32/float64 (C, L, L, L) array, got "
@@ -317,10 +302,8 @@ def gradients_of_typed(typed: TypedSource, grad_image: np.ndarray, center_A,
     out = np.zeros((typed.source.n_source_rows(), 3))
     c = np.asarray(center_A, np.float64).reshape(3)
     no_resolver = cast(Any, None)  # typed sources carry their channels and radii
-    status, _ = _kernels.gradients(grad, typed.source, no_resolver, None, c[0], c[1], c[2],
-                                   float(resolution_A), typed.max_radius_A, None, fill_code,
-                                   _mode(agg, AGGREGATIONS, "agg"), _SCREEN_FINITE, out,
-                                   density)
-    if status != _OK:
-        raise ValueError(f"the gradient pass failed (kernel status {status})")
+    run_kernel(lambda screen: core.gradients(
+        grad, typed.source, no_resolver, None, c[0], c[1], c[2], float(resolution_A),
+        typed.max_radius_A, None, modes.fill, modes.agg, screen, out, modes.density),
+        lambda image: RowReport("the gradient pass: "), _SCREEN)
     return out

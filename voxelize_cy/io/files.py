@@ -23,7 +23,7 @@ from typing import Dict, Optional, Union
 import numpy as np
 import pandas as pd
 
-from voxelize_cy.core._strings import parse_floats
+from voxelize_cy.core import parse_floats
 from voxelize_cy.io.cache import CACHE_SUFFIXES, read_cache
 
 __all__ = ["atoms_from_file", "write_b_factors"]
@@ -240,7 +240,7 @@ def _string_array(column):
 
 def _float_array(column):
     """A CIF column of numbers as float64 ('?' and '.' are not numbers),
-    parsed in C (``_strings.parse_floats``)."""
+    parsed in C (``voxelize_cy.core.parse_floats``)."""
     return parse_floats(list(column))
 
 

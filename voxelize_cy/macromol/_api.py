@@ -37,12 +37,12 @@ except ImportError:  # pragma: no cover - exercised in a subprocess test
     ) from None
 
 from voxelize_cy.chemistry.channel_sets import atom_channels, channel_set
-from voxelize_cy.core import _kernels
-from voxelize_cy.core._sources import bitmask_lists, check_rows
-from voxelize_cy.images._checks import check_image_size, density_options
+from voxelize_cy import core
+from voxelize_cy.core import bitmask_lists, check_rows
+from voxelize_cy.images import check_image_size, density_options, run_kernel
 from voxelize_cy.images.frames import check_frames
 from voxelize_cy.macromol._params import (
-    _SCREEN_FINITE,
+    SCREEN,
     AggAlgorithm,
     FillAlgorithm,
     Grid,
@@ -129,11 +129,10 @@ def _image(atoms, img_params, frame, every_atom):
     check_image_size(shape, dtype)
     img = np.zeros(shape, dtype=dtype)
     cx, cy, cz = grid.center_A.tolist()
-    status, row, rows = _kernels.draw_image(
-        img, table.source(), None, None, cx, cy, cz, grid.resolution_A, max_radius,
-        _frame_numbers(frame), fill, agg, _SCREEN_FINITE, True, density)
-    if status != 0:
-        table.raise_for_row(status, row)
+    source, frame_values = table.source(), _frame_numbers(frame)
+    _, _, rows = run_kernel(lambda screen: core.draw_image(
+        img, source, None, None, cx, cy, cz, grid.resolution_A, max_radius, frame_values,
+        fill, agg, screen, True, density), lambda image: table.rows(), SCREEN)
     return img, rows, table
 
 
@@ -204,20 +203,15 @@ def images_from_atoms(atoms: "pl.DataFrame", img_params: Union[ImageParams, Sequ
     out = np.empty(shape, dtype=dtype)
     if frame_values is not None and frame_values.shape[0] != n:
         frame_values = np.ascontiguousarray(np.broadcast_to(frame_values, (n, 12)))
-    threads = _kernels.max_threads() if num_threads is None else int(num_threads)
+    threads = core.max_threads() if num_threads is None else int(num_threads)
     if threads < 1:
         raise ValidationError(f"num_threads must be >= 1, got {num_threads}")
-    status, rows = _kernels.draw_batch(
-        out, [table.source()], np.zeros(n, dtype=np.intc), [None], [None],
-        np.zeros(n, dtype=np.intc), np.array([g.center_A for g in grids]),
-        np.array([g.resolution_A for g in grids]), np.array(max_radii, dtype=np.float64),
-        frame_values, fill, agg, _SCREEN_FINITE, threads, density)
-    if status.any():
-        b = int(np.flatnonzero(status)[0])
-        try:
-            table.raise_for_row(int(status[b]), int(rows[b]))
-        except ValidationError as err:
-            raise ValidationError(f"image {b}: {err}") from None
+    sources, centers = [table.source()], np.array([g.center_A for g in grids])
+    resolutions = np.array([g.resolution_A for g in grids])
+    run_kernel(lambda screen: core.draw_batch(
+        out, sources, np.zeros(n, dtype=np.intc), [None], [None], np.zeros(n, dtype=np.intc),
+        centers, resolutions, np.array(max_radii, dtype=np.float64), frame_values, fill, agg,
+        screen, threads, density), lambda image: table.rows(f"image {image}: "), SCREEN)
     return out
 
 
@@ -240,7 +234,7 @@ def discard_atoms_outside_image(atoms: "pl.DataFrame", img_params: ImageParams, 
         if not math.isfinite(max_radius):
             raise ValidationError("atoms['radius_A'] holds a value that is not finite")
     x, y, z = _float_columns(atoms, ("x", "y", "z"))
-    selected = _kernels.find_atoms_in_box(x, y, z, grid.center_A.tolist(), grid.resolution_A,
+    selected = core.find_atoms_in_box(x, y, z, grid.center_A.tolist(), grid.resolution_A,
                                           grid.length_voxels, float(max_radius),
                                           _frame_numbers(frame), True)
     if selected is None:  # a NaN atom would silently fall out of the image

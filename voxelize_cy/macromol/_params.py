@@ -15,11 +15,13 @@ from typing import Optional, Tuple, Type
 
 import numpy as np
 
+from voxelize_cy.core import Aggregation, Fill, Screen
+
 #: An image: ``numpy.ndarray`` of shape ``(channels, L, L, L)``.
 Image = np.ndarray
 
-_SCREEN_FINITE = 2
-_AGG_SUM_WIDE, _AGG_MAX = 2, 1
+#: macromol_voxelize checks coordinates and occupancies for finiteness only
+SCREEN = Screen.SCREEN_FINITE
 
 
 class ValidationError(ValueError):
@@ -45,12 +47,13 @@ class AggAlgorithm(enum.IntEnum):
 
 _DTYPES = {np.float32: np.dtype(np.float32), np.float64: np.dtype(np.float64)}
 
-# Our kernels' fill codes (see _draw.pxd).
-_FILL_CODES = {FillAlgorithm.FractionAtom: 0, FillAlgorithm.OverlapA3: 1,
-               FillAlgorithm.FractionVoxel: 2, FillAlgorithm.Gaussian: 3,
-               FillAlgorithm.Binary: 4}
+# Our kernels' fill codes of macromol_voxelize's algorithms (its numbering differs).
+_FILL_CODES = {FillAlgorithm.FractionAtom: Fill.FILL_FRACTION_ATOM,
+               FillAlgorithm.OverlapA3: Fill.FILL_OVERLAP_A3,
+               FillAlgorithm.FractionVoxel: Fill.FILL_FRACTION_VOXEL,
+               FillAlgorithm.Gaussian: Fill.FILL_GAUSSIAN, FillAlgorithm.Binary: Fill.FILL_BINARY}
 # Sums of float32 images in double, as macromol_voxelize adds a double to a float.
-_AGG_CODES = {AggAlgorithm.Sum: _AGG_SUM_WIDE, AggAlgorithm.Max: _AGG_MAX}
+_AGG_CODES = {AggAlgorithm.Sum: Aggregation.AGG_SUM_WIDE, AggAlgorithm.Max: Aggregation.AGG_MAX}
 
 
 def _g(value: float) -> str:

@@ -9,14 +9,15 @@ import math
 import numpy as np
 import polars as pl
 
-from voxelize_cy.core._arrow_tables import (
+from voxelize_cy.core import (
     export_table,
     frame_columns,
     polars_int_lists,
     polars_list_views,
     take_rows,
 )
-from voxelize_cy.core._sources import TableSource, check_rows, largest
+from voxelize_cy.core import ImageStatus, TableSource, check_rows, largest
+from voxelize_cy.images import RowReport
 from voxelize_cy.images.frames import check_frame
 from voxelize_cy.macromol._params import ValidationError
 
@@ -117,7 +118,8 @@ class _Table:
             return float(img_params.max_radius_A)
         biggest = largest(self.radius)
         if not math.isfinite(biggest):
-            self.raise_for_row(8, int(np.flatnonzero(~np.isfinite(self.radius))[0]))
+            raise self.rows().error(ImageStatus.IMAGE_BAD_RADIUS,
+                                    int(np.flatnonzero(~np.isfinite(self.radius))[0]))
         return biggest
 
     def check_all(self, img_params):
@@ -137,34 +139,45 @@ class _Table:
         return TableSource(self.x, self.y, self.z, self.occupancy, None, radius=self.radius,
                            channel_start=self.start, channels=self.channels)
 
-    def raise_for_row(self, status, row):
-        """The ValidationError of a kernel status for ``row``."""
-        if status == 5:  # a coordinate or occupancy that is not finite
-            row, what = check_rows(self.x, self.y, self.z, self.occupancy, True)
-            value = float({"x": self.x, "y": self.y, "z": self.z,
-                           "occupancy": self.occupancy}[what][row])
-            raise ValidationError(
-                f"atoms[{what!r}] at row {row} is {value!r}; "
+    def rows(self, where=""):
+        """The :class:`RowReport` that words the kernels' errors for this table."""
+        return TableRows(self, where)
+
+
+class TableRows(RowReport):
+    """The kernels' errors for a macromol table, as macromol_voxelize words
+    them: ValidationErrors that name the row."""
+
+    value_error = ValidationError
+
+    def __init__(self, table, where=""):
+        super().__init__(where)
+        self.table = table
+
+    def bad_rows(self, row, status):
+        t = self.table
+        row, what = check_rows(t.x, t.y, t.z, t.occupancy, True)
+        value = float({"x": t.x, "y": t.y, "z": t.z, "occupancy": t.occupancy}[what][row])
+        return (f"atoms[{what!r}] at row {row} is {value!r}; "
                 f"{'occupancies' if what == 'occupancy' else 'coordinates'} must be finite")
-        if status == 4:
-            channels = self.channels[self.start[row]:self.start[row + 1]]
-            bad = [int(c) for c in channels if not 0 <= c < self.n_channels]
-            raise ValidationError(f"channel indices must be between 0 and "
-                                  f"{self.n_channels - 1}, not {bad[0]} (atom at row {row})")
-        if status == 8:
-            radius = float(self.radius[row])
-            if radius == 0:
-                raise ValidationError(
-                    f"atoms['radius_A'] at row {row} is 0: FillAlgorithm.FractionAtom "
+
+    def bad_channel(self, row, status):
+        t = self.table
+        bad = [int(c) for c in t.channels[t.start[row]:t.start[row + 1]]
+               if not 0 <= c < t.n_channels]
+        return (f"channel indices must be between 0 and {t.n_channels - 1}, not {bad[0]} "
+                f"(atom at row {row})")
+
+    def bad_radius(self, row, status):
+        radius = float(self.table.radius[row])
+        if radius == 0:
+            return (f"atoms['radius_A'] at row {row} is 0: FillAlgorithm.FractionAtom "
                     f"divides by the atom's volume; give it a radius > 0")
-            raise ValidationError(f"atoms['radius_A'] at row {row} is {radius!r}; radii "
-                                  f"must be finite and >= 0")
-        if status == 9:
-            raise ValidationError("atom radii must not exceed `ImageParams.max_radius_A` "
-                                  f"(atom at row {row} has {float(self.radius[row])!r})")
-        if status == 3:
-            raise MemoryError("no memory for the voxelization scratch space")
-        raise ValidationError(f"atom at row {row} cannot be drawn (kernel status {status})")
+        return f"atoms['radius_A'] at row {row} is {radius!r}; radii must be finite and >= 0"
+
+    def radius_above_max(self, row, status):
+        return ("atom radii must not exceed `ImageParams.max_radius_A` "
+                f"(atom at row {row} has {float(self.table.radius[row])!r})")
 
 
 def _rows_of(atoms, rows, batch=None):

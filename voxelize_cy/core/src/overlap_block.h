@@ -1,6 +1,6 @@
 /*
- * _overlap_block.h -- the signed cumulative volume Q of the unit ball on a
- * block of grid corners, vectorised (see _overlap.h for W, L and Q).
+ * overlap_block.h -- the signed cumulative volume Q of the unit ball on a
+ * block of grid corners, vectorised (see overlap.h for W, L and Q).
  *
  * A voxel block needs Q at every corner (i, j, k) of an nx x ny x nz corner
  * grid whose coordinates along each axis (already scaled to the unit ball and

@@ -1,6 +1,6 @@
 /*
- * _overlap_simd.h -- the vectorisable pieces shared by _overlap_block.c and
- * _overlap_small.c: the first-quadrant arctangent (see _overlap_block.c for
+ * overlap_simd.h -- the vectorisable pieces shared by overlap_block.c and
+ * overlap_small.c: the first-quadrant arctangent (see overlap_block.c for
  * its polynomial), the cap, and the batch of pair terms.  Static inline, no
  * state: each including file compiles them into its own SIMD paths.
  */
@@ -29,7 +29,7 @@
 #endif
 
 /* Call name_avx512 args, name_avx2 args or name_base args, as the SIMD path in
- * use (vcy_block_path(), _overlap_block.h) says, and return. */
+ * use (vcy_block_path(), overlap_block.h) says, and return. */
 #if VCY_BLOCK_DISPATCH
 #define VCY_ON_PATH(name, args)                                                       \
     do {                                                                              \
@@ -125,7 +125,7 @@ VCY_INLINE double voxel_value(const double *h0, const double *h1, const double *
 /* W(p, q, 0) from its angles: the area of the spherical region, alpha -
  * p phi_p - q phi_q, less its moments about the two planes, over 3; clamped
  * to [0, pi/6].  z = sqrt(1 - p^2 - q^2), the height of the vertex.  The
- * scalar routine (_overlap.c, libm's atan2) and the batch below (atan2_q1)
+ * scalar routine (overlap.c, libm's atan2) and the batch below (atan2_q1)
  * share it. */
 VCY_INLINE double pair_weight(double p, double q, double z, double alpha, double phi_p,
                               double phi_q)
@@ -198,7 +198,7 @@ VCY_INLINE double exp_nonpositive(double x)
 /* W(a, b, c), the corner volume, from its three pairs' terms: the vertex
  * heights zab, yac, xbc, the spherical excess (the sum of the pairs' interior
  * angles minus pi) and the arcs' angles phi_a, phi_b, phi_c (as
- * corner_from_pairs in _overlap.c), clamped to [0, pi/6]. */
+ * corner_from_pairs in overlap.c), clamped to [0, pi/6]. */
 VCY_INLINE double corner_from_angles(double a, double b, double c, double zab, double yac,
                                      double xbc, double excess, double phi_a,
                                      double phi_b, double phi_c)

@@ -1,8 +1,8 @@
 /*
- * _density.c -- libmolgrid's Gaussian and binary densities at voxel centres,
+ * density.c -- libmolgrid's Gaussian and binary densities at voxel centres,
  * over blocks of voxels, vectorised and compiled for the same SIMD paths as
- * the exact fill's block kernels (_overlap_block.c picks the path;
- * vcy_block_path()); see _density.h for the interface.
+ * the exact fill's block kernels (overlap_block.c picks the path;
+ * vcy_block_path()); see density.h for the interface.
  *
  * The Gaussian exp(-2 d^2 / r^2) separates into three per-axis factors, so a
  * voxel inside G r costs two multiplications; between G r and the final
@@ -14,12 +14,12 @@
  * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 where it is clamped
  * or beyond the final radius).
  */
-#include "_density.h"
+#include "density.h"
 
 #include <math.h>
 
-#include "_overlap_block.h"
-#include "_overlap_simd.h"
+#include "overlap_block.h"
+#include "overlap_simd.h"
 
 /* The Gaussian's value at squared distance rsq from the atom's centre; gauss
  * is exp(-2 rsq / r^2) (the product of the per-axis factors, used inside
@@ -102,7 +102,7 @@ VCY_INLINE int row_has_tie(const vcy_density *d, double dxy2, const double *sz, 
     return near;
 }
 
-/* libmolgrid's density over one slab (see _density.h). */
+/* libmolgrid's density over one slab (see density.h). */
 VCY_INLINE void density_slab_impl(const vcy_density *d, double dx2, const double *dy2,
                                   int ny, const double *dz2, int nz, double ex,
                                   const double *ey, const double *ez, double *out)

@@ -1,13 +1,13 @@
-/* _scan.h -- one pass over a table's columns (pure C, no Python).
+/* scan.h -- one pass over a table's columns (pure C, no Python).
  *
  * vcy_scan_box(x, y, z, occupancy, start, n, lo, hi, screen, hits, cap, &bad)
  *     scans rows start, start + 1, ... < n for those with lo[a] < p[a] < hi[a]
  *     strictly on every axis (NaN never passes) and writes their indices to
  *     hits[], at most cap of them (cap >= 4).  It returns the row it stopped
  *     at (n when done; less when hits[] is full: empty it and call again
- *     from there) and stores the number of hits in *n_hits.  With screen != 0
+ *     from there) and stores the number of hits in *n_hits.  With screen != SCREEN_NONE
  *     it also sets *bad = 1 when a scanned row has a non-finite coordinate or
- *     occupancy, or (screen == 1) an occupancy that fails ``>= 0``.
+ *     occupancy, or (SCREEN_ORIGINAL) an occupancy that fails ``>= 0``.
  *
  * vcy_rows_are_valid / vcy_rows_are_finite: that screen alone, over all rows.
  *
@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "codes.h"
 
 /* Not every module that includes this header calls every routine. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -36,11 +38,11 @@
 #endif
 
 /* A row is valid when (v - v) == 0 for its four numbers (false for inf and
- * NaN) and, for screen 1, occupancy >= 0 (true for -0.0, false for NaN). */
+ * NaN) and, for SCREEN_ORIGINAL, occupancy >= 0 (true for -0.0, false for NaN). */
 static inline int vcy_row_ok(double x, double y, double z, double o, int screen)
 {
     int finite = (x - x == 0) & (y - y == 0) & (z - z == 0) & (o - o == 0);
-    return screen == 1 ? finite & (o >= 0) : finite;
+    return screen == SCREEN_ORIGINAL ? finite & (o >= 0) : finite;
 }
 
 static inline int vcy_in_box(double x, double y, double z, const double *lo,
@@ -58,7 +60,7 @@ static ptrdiff_t vcy_scan_box_portable(const double *x, const double *y, const d
     ptrdiff_t count = *n_hits;
     int ok = 1;
     for (; i < n && count < cap; ++i) {
-        if (screen) ok &= vcy_row_ok(x[i], y[i], z[i], o[i], screen);
+        if (screen != SCREEN_NONE) ok &= vcy_row_ok(x[i], y[i], z[i], o[i], screen);
         if (vcy_in_box(x[i], y[i], z[i], lo, hi)) hits[count++] = i;
     }
     *n_hits = count;
@@ -91,14 +93,14 @@ static ptrdiff_t vcy_scan_box_avx2(const double *x, const double *y, const doubl
                                              _mm256_cmp_pd(vy, hi_y, _CMP_LT_OQ)));
         in = _mm256_and_pd(in, _mm256_and_pd(_mm256_cmp_pd(vz, lo_z, _CMP_GT_OQ),
                                              _mm256_cmp_pd(vz, hi_z, _CMP_LT_OQ)));
-        if (screen) {
+        if (screen != SCREEN_NONE) {
             const __m256d vo = _mm256_loadu_pd(o + i);
             /* (v - v) is 0 for finite v, NaN otherwise; a sum of them too. */
             const __m256d fin = _mm256_add_pd(
                 _mm256_add_pd(_mm256_sub_pd(vx, vx), _mm256_sub_pd(vy, vy)),
                 _mm256_add_pd(_mm256_sub_pd(vz, vz), _mm256_sub_pd(vo, vo)));
             __m256d row_ok = _mm256_cmp_pd(fin, zero, _CMP_EQ_OQ);
-            if (screen == 1)
+            if (screen == SCREEN_ORIGINAL)
                 row_ok = _mm256_and_pd(row_ok, _mm256_cmp_pd(vo, zero, _CMP_GE_OQ));
             ok = _mm256_and_pd(ok, row_ok);
         }

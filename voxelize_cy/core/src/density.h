@@ -1,6 +1,6 @@
 /*
- * _density.h -- libmolgrid's densities at voxel centres, over blocks of
- * voxels (see _density.c).  Pure C, thread-safe.
+ * density.h -- libmolgrid's densities at voxel centres, over blocks of
+ * voxels (see density.c).  Pure C, thread-safe.
  */
 #ifndef VOXELIZE_CY_DENSITY_H
 #define VOXELIZE_CY_DENSITY_H

@@ -1,5 +1,5 @@
 /*
- * _overlap_small.c -- the voxels of a small ball in one go.
+ * overlap_small.c -- the voxels of a small ball in one go.
  *
  * A ball about as large as a voxel (the usual atom: radius 0.5-1 A on a
  * 0.5-1 A grid) meets at most 3 voxels per axis, so its block has at most 4
@@ -9,15 +9,15 @@
  * ball (at most 2 x 2 per coordinate plane: one batch of 12), the corner terms
  * only those of the corners whose three planes cut it (at most 8), and every
  * loop has a constant trip count, so the compiler unrolls and vectorises it
- * without remainder code.  The formulas are those of _overlap_block.c (and
- * _overlap.c): Q from caps, pair terms and corner terms, voxel values as
+ * without remainder code.  The formulas are those of overlap_block.c (and
+ * overlap.c): Q from caps, pair terms and corner terms, voxel values as
  * 8-term differences of Q.  Blocks that do not fit (larger balls, blocks cut
  * by the image's edge) go through vcy_block_* instead.
  */
-#include "_overlap_small.h"
+#include "overlap_small.h"
 
-#include "_overlap_block.h"
-#include "_overlap_simd.h"
+#include "overlap_block.h"
+#include "overlap_simd.h"
 
 #define N4 4
 

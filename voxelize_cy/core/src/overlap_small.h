@@ -1,6 +1,6 @@
 /*
- * _overlap_small.h -- the voxel values of a ball whose block has at most
- * 3 voxels per axis, in one call (see _overlap_small.c).
+ * overlap_small.h -- the voxel values of a ball whose block has at most
+ * 3 voxels per axis, in one call (see overlap_small.c).
  */
 #ifndef VOXELIZE_CY_OVERLAP_SMALL_H
 #define VOXELIZE_CY_OVERLAP_SMALL_H

@@ -1,5 +1,5 @@
 /*
- * _arrow_take.h -- taking rows of Arrow arrays into new Arrow arrays (pure C).
+ * arrow_take.h -- taking rows of Arrow arrays into new Arrow arrays (pure C).
  *
  * voxelize_cy.macromol returns the rows of a polars table that are in an
  * image.  polars' own gather hands every call to its thread pool, which costs
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "_arrow_c.h"
+#include "arrow_c.h"
 
 /* ---------------------------------------------------------------- memory */
 

@@ -1,5 +1,5 @@
 /*
- * _overlap.h -- exact volume of a ball intersected with axis-aligned boxes.
+ * overlap.h -- exact volume of a ball intersected with axis-aligned boxes.
  *
  * Pure C99, no Python, no global state, no allocation: every function is
  * thread-safe and may be called without the GIL.
@@ -86,7 +86,7 @@ void vcy_unit_cdf_plane(double ux,
                         const vcy_pair *p_yz, double *q, vcy_pair *p_xz);
 
 /*
- * Gradients (see the comment above vcy_unit_disc_plane in _overlap.c):
+ * Gradients (see the comment above vcy_unit_disc_plane in overlap.c):
  * dV/dc_x = A(x0) - A(x1), the areas of the ball's cross-sections in the
  * box's two x faces.
  *

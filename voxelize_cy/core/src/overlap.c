@@ -1,7 +1,7 @@
 /*
- * _overlap.c -- exact ball / axis-aligned box intersection volumes.
+ * overlap.c -- exact ball / axis-aligned box intersection volumes.
  *
- * Method (unit ball; see _overlap.h for the notation)
+ * Method (unit ball; see overlap.h for the notation)
  * ----------------------------------------------------
  * Corner volume W(a, b, c), a, b, c >= 0, a^2 + b^2 + c^2 < 1.  The region
  * R = {|p| <= 1, x >= a, y >= b, z >= c} is star-shaped from P = (a, b, c) and
@@ -37,11 +37,11 @@
  * anchored at the ball's centre, no reflection recursion is needed and each
  * value costs at most one full corner evaluation.
  */
-#include "_overlap.h"
+#include "overlap.h"
 
 #include <math.h>
 
-#include "_overlap_simd.h" /* the constants, and pair_weight */
+#include "overlap_simd.h" /* the constants, and pair_weight */
 
 static inline double clamp01(double v)
 {

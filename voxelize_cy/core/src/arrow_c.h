@@ -1,5 +1,5 @@
 /*
- * _arrow_c.h -- the Arrow C data interface structs (a stable ABI defined by the
+ * arrow_c.h -- the Arrow C data interface structs (a stable ABI defined by the
  * Arrow specification, "The Arrow C data interface" and "The Arrow C stream
  * interface").  Declared here so that voxelize_cy reads string columns of
  * pyarrow, pandas (Arrow-backed) and polars without depending on pyarrow:

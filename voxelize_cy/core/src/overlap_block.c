@@ -1,6 +1,6 @@
 /*
- * _overlap_block.c -- Q on a block of grid corners, vectorised; see
- * _overlap_block.h for the interface and _overlap.c for the method (the
+ * overlap_block.c -- Q on a block of grid corners, vectorised; see
+ * overlap_block.h for the interface and overlap.c for the method (the
  * formulas here are those of pair_terms and corner_from_pairs there, written
  * branch-free over arrays).
  *
@@ -9,17 +9,18 @@
  * u = (t - 1) / (t + 1) = (y' - x') / (y' + x') when t > tan(pi/8) (then
  * atan t = pi/4 + atan u), so that |u| <= tan(pi/8), with one division; atan u = u + u s P(s), s = u^2, with P of degree 11
  * fitted by weighted least squares to (atan u - u) / u^3 in 50-digit
- * arithmetic (profiling/fit_atan.py): at most 1.0 ulp of atan u from the
+ * arithmetic (ATAN_P in overlap_simd.h; tests/test_simd.py checks the bound on
+ * every SIMD path): at most 1.0 ulp of atan u from the
  * polynomial and its rounding, about 1 ulp after the reductions.  The
  * numerator and denominator are selected before the one division: no branch,
  * so the loops vectorise.
  */
-#include "_overlap_block.h"
+#include "overlap_block.h"
 
 #include <math.h>
 
 
-#include "_overlap_simd.h"
+#include "overlap_simd.h"
 
 /* Zero the w of the table of (pa[j], qb[k]) and list its pairs inside the ball:
  * their coordinates into pv, qv and their table entries into at
@@ -77,7 +78,7 @@ VCY_INLINE void corner_batch(const vcy_block *blk, int i, const int *restrict jl
     const double *restrict yz_pq = blk->yz.phi_q;
     for (int t = 0; t < n; ++t) {
         /* W(a, b, c) from the three pairs' angles, as corner_from_pairs in
-         * _overlap.c. */
+         * overlap.c. */
         const int j = jl[t], k = kl[t];
         const int jk = j * nz + k;
         const double b = by[j], c = cz[k];
