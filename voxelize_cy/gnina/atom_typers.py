@@ -391,7 +391,21 @@ class GninaVectorTyper(VectorTyper):
 
 # -- mappers -----------------------------------------------------------------
 
-class FileAtomMapper:
+class _TypeMapper:
+    """What the mappers share: the new types, by name (``self.names``)."""
+
+    names: List[str]
+
+    def num_types(self) -> int:
+        """How many new types (a catch-all included)."""
+        return len(self.names)
+
+    def type_names(self) -> List[str]:
+        """The new types' names."""
+        return list(self.names)
+
+
+class FileAtomMapper(_TypeMapper):
     """Types grouped by a map file: each non-blank line is one new type, the
     old type names on it (whitespace-separated) map to it, the others to -1.
 
@@ -435,14 +449,6 @@ class FileAtomMapper:
                                      f"one of the types {self.old_names}")
                 self.old_to_new[index[name]] = new
 
-    def num_types(self) -> int:
-        """How many new types."""
-        return len(self.names)
-
-    def type_names(self) -> List[str]:
-        """The new types' names (their members joined by ``_``)."""
-        return list(self.names)
-
     def map(self, old) -> np.ndarray:
         """New type of each old type (-1 for unmapped and negative ones)."""
         old = np.asarray(old, dtype=np.int64)
@@ -451,7 +457,7 @@ class FileAtomMapper:
                                                 if self.old_to_new.size else 0], -1)
 
 
-class SubsetAtomMapper:
+class SubsetAtomMapper(_TypeMapper):
     """Types picked from the old ones: new type i is ``subset[i]`` (an old
     type, or a list of old types merged); everything else maps to a last
     catch-all type ``GenericAtom``, or to -1 without one.
@@ -480,14 +486,6 @@ class SubsetAtomMapper:
         self.default = len(self.groups) if catchall else -1
         if catchall:
             self.names.append("GenericAtom")
-
-    def num_types(self) -> int:
-        """How many new types (the catch-all included)."""
-        return len(self.names)
-
-    def type_names(self) -> List[str]:
-        """The new types' names."""
-        return list(self.names)
 
     def map(self, old) -> np.ndarray:
         """New type of each old type."""
