@@ -93,11 +93,17 @@ def to_oracle_params(params):
     return o.ImageParams(grid, list(params.channels), params.element_radii_A)
 
 
+class OracleFailure(Exception):
+    """The oracle's own numerical failure, not an error of the original's."""
+
+
 def outcome(fn):
     """The image, or the type of the error the call raised."""
     try:
         return fn()
     except (RuntimeError, KeyError) as err:
+        if "numerical instability in overlap" in str(err):
+            raise OracleFailure(str(err)) from err
         return type(err)
 
 
@@ -106,7 +112,12 @@ def outcome(fn):
 def test_matches_pure_python_oracle(scene):
     atoms, params = scene
     o = oracle()
-    expected = outcome(lambda: o.image_from_atoms(atoms, to_oracle_params(params)))
+    try:
+        expected = outcome(lambda: o.image_from_atoms(atoms, to_oracle_params(params)))
+    except OracleFailure:
+        # The oracle's overlap package loses its own precision on some
+        # tangent balls (a volume < 0): it cannot judge this example.
+        assume(False)
     got = outcome(lambda: vc.image_from_atoms(atoms, params))
     if isinstance(expected, type):
         assert got is expected
