@@ -177,6 +177,20 @@ cdef inline void put_all(real_t *img, Py_ssize_t voxel, const int64_t *channels,
             put(img + at, v, agg)
 
 
+cdef inline void write_value(real_t *img, real_t *img0, bint one, Py_ssize_t voxel,
+                             double v, const int64_t *channels, int n_channels,
+                             Py_ssize_t channel_size, int agg, int32_t *owner,
+                             int32_t atom) noexcept nogil:
+    """Combine ``v`` with ``voxel`` (an offset within a channel) of each of the
+    atom's channels: every write of an atom's value goes through here, or
+    through the plain sums (one channel, AGG_SUM) of the whole-row loops.
+    ``one``: a single channel, starting at ``img0``, and no owners."""
+    if one:
+        put(img0 + voxel, v, agg)
+    else:
+        put_all(img, voxel, channels, n_channels, channel_size, v, agg, owner, atom)
+
+
 cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
                      double *reach) noexcept nogil:
     """The density of an atom of radius ``r`` (before the radius scale) and how
@@ -358,13 +372,33 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
         for j in range(n[1]):
             for k in range(n[2]):
                 v = slab[j * n[2] + k]
-                if not (v > 0):
-                    continue
-                if one:
-                    put(img0 + base + j * L + k, weight * v, agg)
-                else:
-                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
-                            weight * v, agg, owner, atom)
+                if v > 0:
+                    write_value(img, img0, one, base + j * L + k, weight * v, channels,
+                                n_channels, channel_size, agg, owner, atom)
+
+
+cdef inline void exact_scales(const GridSpec *g, int fill, double r, double *inside,
+                              double *upper, double *scale) noexcept nogil:
+    """How an exact fill turns unit-ball volumes (Q differences) into voxel
+    values: times ``scale``; ``inside`` is the value of a voxel wholly inside
+    the ball and ``upper`` caps any voxel's value (the smaller of the ball and
+    the voxel)."""
+    cdef double s = g.resolution / r
+    cdef double ball, r3
+    if fill == FILL_FRACTION_ATOM:
+        inside[0] = s * s * s / VCY_UNIT_BALL_VOLUME
+        upper[0] = inside[0] if inside[0] < 1.0 else 1.0
+        scale[0] = 1.0 / VCY_UNIT_BALL_VOLUME
+        return
+    r3 = r * r * r
+    if fill == FILL_OVERLAP_A3:
+        inside[0] = g.resolution * g.resolution * g.resolution
+        scale[0] = r3
+    else:
+        inside[0] = 1.0
+        scale[0] = r3 / (g.resolution * g.resolution * g.resolution)
+    ball = VCY_UNIT_BALL_VOLUME * scale[0]
+    upper[0] = inside[0] if inside[0] < ball else ball
 
 
 cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
@@ -406,25 +440,8 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     axis_planes(cy, r, inv_r, 1, lo_y, ny, g, uy, fy)
     axis_planes(cz, r, inv_r, 2, lo_z, nz, g, uz, fz)
 
-    # Unit-ball volumes (Q differences) become voxel values by ``scale``;
-    # ``inside`` is the value of a voxel wholly inside the ball and ``upper``
-    # caps any voxel's value (the smaller of the ball and the voxel).
-    cdef double s = g.resolution / r
-    cdef double inside, upper, scale, ball, r3
-    if fill == FILL_FRACTION_ATOM:
-        inside = s * s * s / VCY_UNIT_BALL_VOLUME
-        upper = inside if inside < 1.0 else 1.0
-        scale = 1.0 / VCY_UNIT_BALL_VOLUME
-    else:
-        r3 = r * r * r
-        if fill == FILL_OVERLAP_A3:
-            inside = g.resolution * g.resolution * g.resolution
-            scale = r3
-        else:
-            inside = 1.0
-            scale = r3 / (g.resolution * g.resolution * g.resolution)
-        ball = VCY_UNIT_BALL_VOLUME * scale
-        upper = inside if inside < ball else ball
+    cdef double inside, upper, scale
+    exact_scales(g, fill, r, &inside, &upper, &scale)
 
     cdef double max_fy = 0, max_fz = 0
     cdef int i, j, k, t, plane_lo = -1, plane_hi = -1
@@ -465,11 +482,8 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                     if plain:
                         row[k] += <real_t>(weight * frac)
                     elif frac > 0:
-                        if one:
-                            put(row + k, weight * frac, agg)
-                        else:
-                            put_all(img, base + k, channels, n_channels, channel_size,
-                                    weight * frac, agg, owner, atom)
+                        write_value(img, img0, one, base + k, weight * frac, channels,
+                                    n_channels, channel_size, agg, owner, atom)
         return
     for i in range(nx):
         base = ((lo_x + i) * L + lo_y) * L + lo_z
@@ -477,18 +491,13 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
             # The whole slab lies inside the ball.
             v = weight * inside
             for j in range(ny):
-                if plain:
-                    row = img0 + base + j * L
-                    for k in range(nz):
+                row = img0 + base + j * L
+                for k in range(nz):
+                    if plain:
                         row[k] += <real_t>v
-                elif one:
-                    row = img0 + base + j * L
-                    for k in range(nz):
-                        put(row + k, v, agg)
-                else:
-                    for k in range(nz):
-                        put_all(img, base + j * L + k, channels, n_channels,
-                                channel_size, v, agg, owner, atom)
+                    else:
+                        write_value(img, img0, one, base + j * L + k, v, channels,
+                                    n_channels, channel_size, agg, owner, atom)
             continue
 
         if not tables_ready:
@@ -524,16 +533,11 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                 vcy_block_add_f64(img0 + base, L, ny, nz, slab, weight)
             continue
         for j in range(ny):
-            row = img0 + base + j * L
             for k in range(nz):
                 frac = slab[j * nz + k]
-                if not (frac > 0):
-                    continue
-                if one:
-                    put(row + k, weight * frac, agg)
-                else:
-                    put_all(img, base + j * L + k, channels, n_channels, channel_size,
-                            weight * frac, agg, owner, atom)
+                if frac > 0:
+                    write_value(img, img0, one, base + j * L + k, weight * frac, channels,
+                                n_channels, channel_size, agg, owner, atom)
 
 
 cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,

@@ -103,17 +103,59 @@ cdef int image_info(cnp.ndarray img, int ndim, int *length, int *n_channels,
     return 0
 
 
+cdef struct DensityOptions:
+    # A density fill's options (``density=`` of the entry points): libmolgrid's
+    # radius_scale and gaussian_radius_multiple, and how far an atom reaches in
+    # its radii.  ``on`` is False for the exact fills.
+    bint on
+    double radius_scale
+    double radius_multiple
+    double reach
+
+
+cdef int read_density(object density, DensityOptions *d) except -1:
+    """``density``: None, or ``(radius_scale, gaussian_radius_multiple, reach)``."""
+    d.on = density is not None
+    if d.on:
+        d.radius_scale, d.radius_multiple, d.reach = density
+    return 0
+
+
+cdef void set_up_grid(GridSpec *g, double cx, double cy, double cz, double resolution_A,
+                      int length, int n_channels, double max_radius_A,
+                      const DensityOptions *density, bint libmolgrid_ties) noexcept nogil:
+    """One image's grid: the original's atom box, widened by a density fill's
+    reach (the set-up every pass, single or batched, starts with)."""
+    fill_grid_spec(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
+    if density.on:
+        set_density(g, density.radius_scale, density.radius_multiple)
+        widen_atom_box(g, density.reach)
+        g.libmolgrid_ties = libmolgrid_ties
+
+
+cdef void set_frame(Frame *f, const double *numbers) noexcept nogil:
+    """A frame from its 12 numbers (R row-major, then t); NULL: the identity."""
+    cdef int i
+    f.active = numbers != NULL
+    if numbers == NULL:
+        return
+    for i in range(9):
+        f.rot[i] = numbers[i]
+    for i in range(3):
+        f.shift[i] = numbers[9 + i]
+
+
 cdef int begin_pass(cnp.ndarray img, GridSpec *g, Frame *f, bint *is_float32, double cx,
                     double cy, double cz, double resolution_A, double max_radius_A,
                     object density, object frame) except -1:
     """The start of a pass over one (C, L, L, L) image: check the image, set
-    up its grid (widened by a density fill's reach) and read the frame."""
+    up its grid and read the frame."""
     cdef int length, n_channels
+    cdef DensityOptions options
     image_info(img, 4, &length, &n_channels, is_float32)
-    fill_grid_spec(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
-    if density is not None:
-        set_density(g, density[0], density[1])
-        widen_atom_box(g, density[2])
+    read_density(density, &options)
+    set_up_grid(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A, &options,
+                False)
     read_frame(frame, f)
     return 0
 
@@ -121,18 +163,13 @@ cdef int begin_pass(cnp.ndarray img, GridSpec *g, Frame *f, bint *is_float32, do
 cdef int read_frame(object frame, Frame *f) except -1:
     """``frame``: None (identity) or 12 float64 numbers, R row-major then t."""
     cdef const double[::1] v
-    cdef int i
     if frame is None:
-        f.active = False
+        set_frame(f, NULL)
         return 0
     v = frame
     if v.shape[0] != 12:
         raise ValueError("frame must hold 12 numbers (R row-major, then t)")
-    f.active = True
-    for i in range(9):
-        f.rot[i] = v[i]
-    for i in range(3):
-        f.shift[i] = v[9 + i]
+    set_frame(f, &v[0])
     return 0
 
 
@@ -239,6 +276,95 @@ cdef object rows_of(const SelBuf *buf):
     return rows
 
 
+cdef int check_batch(Py_ssize_t n_images, Py_ssize_t n_sources, list resolvers,
+                     list caches, const int[::1] source_of_image,
+                     const int[::1] resolver_of_image, const double[:, ::1] centers_A,
+                     const double[::1] resolutions_A, const double[::1] max_radii_A,
+                     object frames, int num_threads) except -1:
+    """Every per-image array of ``draw_batch`` of one entry per image, and every
+    index into ``sources`` and ``resolvers`` in range."""
+    cdef Py_ssize_t b
+    cdef const double[:, ::1] frame_values
+    if (source_of_image.shape[0] != n_images or resolver_of_image.shape[0] != n_images
+            or centers_A.shape[0] != n_images or centers_A.shape[1] != 3
+            or resolutions_A.shape[0] != n_images or max_radii_A.shape[0] != n_images):
+        raise ValueError("per-image arrays must have one entry per image")
+    if len(caches) != len(resolvers):
+        raise ValueError("one channel cache (or None) per resolver")
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    for b in range(n_images):
+        if not (0 <= source_of_image[b] < n_sources
+                and 0 <= resolver_of_image[b] < len(resolvers)):
+            raise IndexError(f"image {b}: source or resolver index out of range")
+    if frames is not None:
+        frame_values = frames
+        if frame_values.shape[0] != n_images or frame_values.shape[1] != 12:
+            raise ValueError("frames must be (B, 12)")
+    return 0
+
+
+cdef bint sources_pass_screen(list sources, const int[::1] source_of_image, int screen,
+                              int[::1] status) except -1:
+    """Screen each source's rows once; False (and IMAGE_BAD_ROWS for the first
+    image of the first source that fails) when one fails."""
+    cdef AtomSource source
+    cdef SourceView view
+    cdef int rows_ok
+    cdef Py_ssize_t s, b
+    for s in range(len(sources)):
+        source = <AtomSource?>sources[s]
+        view = source.view
+        with nogil:
+            rows_ok = view.rows_are_valid(view.data, screen)
+        if not rows_ok:
+            for b in range(source_of_image.shape[0]):
+                if source_of_image[b] == s:
+                    status[b] = IMAGE_BAD_ROWS
+                    return False
+    return True
+
+
+cdef int batch_kinds(list sources, const int[::1] source_of_image, list resolvers,
+                     list caches, const int[::1] resolver_of_image, SelBuf *bufs,
+                     AtomProps *props, const int[::1] status, list keep) except -1:
+    """Each selected image's kind tables: one kind space per source, one set of
+    tables per (source, resolver) pair, shared by the images that use them
+    (their owners appended to ``keep``)."""
+    cdef Py_ssize_t b, n_images = source_of_image.shape[0]
+    cdef dict spaces = {}
+    cdef dict tables_of = {}
+    cdef AtomSource source
+    cdef KindSpace space
+    cdef KindTables tables
+    for b in range(n_images):
+        if status[b] != IMAGE_OK:
+            continue
+        source = <AtomSource>sources[source_of_image[b]]
+        source.base_props(&props[b])
+        if not source.has_elements:
+            continue
+        space = spaces.get(source_of_image[b])
+        if space is None:
+            space = spaces[source_of_image[b]] = source.new_kind_space()
+        source.encode(space, bufs[b].atoms, bufs[b].n)
+    for b in range(n_images):
+        source = <AtomSource>sources[source_of_image[b]]
+        if status[b] != IMAGE_OK or not source.has_elements:
+            continue
+        key = (source_of_image[b], resolver_of_image[b])
+        tables = tables_of.get(key)
+        if tables is None:
+            tables = tables_of[key] = KindTables(resolvers[resolver_of_image[b]],
+                                                 caches[resolver_of_image[b]])
+            tables.update(source.kind_strings(spaces[source_of_image[b]]))
+        props[b].kind_radius = tables.radius
+        props[b].kind_channel = tables.channel
+        props[b].n_kinds = tables.n_resolved
+    keep.append(tables_of)
+    return 0
+
+
 def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                list resolvers, list caches, const int[::1] resolver_of_image,
                const double[:, ::1] centers_A, const double[::1] resolutions_A,
@@ -262,80 +388,43 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
     cdef int length, n_channels
     cdef bint is_float32
     image_info(out, 5, &length, &n_channels, &is_float32)
-    cdef Py_ssize_t n_images = cnp.PyArray_DIMS(out)[0]
-    cdef Py_ssize_t n_sources = len(sources), n_resolvers = len(resolvers), b, s
-    if (source_of_image.shape[0] != n_images or resolver_of_image.shape[0] != n_images
-            or centers_A.shape[0] != n_images or centers_A.shape[1] != 3
-            or resolutions_A.shape[0] != n_images or max_radii_A.shape[0] != n_images):
-        raise ValueError("per-image arrays must have one entry per image")
-    if len(caches) != n_resolvers:
-        raise ValueError("one channel cache (or None) per resolver")
-    if num_threads < 1:
-        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-    for b in range(n_images):
-        if not (0 <= source_of_image[b] < n_sources and 0 <= resolver_of_image[b] < n_resolvers):
-            raise IndexError(f"image {b}: source or resolver index out of range")
+    cdef Py_ssize_t n_images = cnp.PyArray_DIMS(out)[0], b
+    check_batch(n_images, len(sources), resolvers, caches, source_of_image,
+                resolver_of_image, centers_A, resolutions_A, max_radii_A, frames,
+                num_threads)
+    cdef DensityOptions options
+    read_density(density, &options)
     cdef const double[:, ::1] frame_values
     if frames is not None:
         frame_values = frames
-        if frame_values.shape[0] != n_images or frame_values.shape[1] != 12:
-            raise ValueError("frames must be (B, 12)")
-
     status_arr = np.zeros(n_images, dtype=np.intc)
     row_arr = np.full(n_images, -1, dtype=np.intp)
     cdef int[::1] status = status_arr
     cdef Py_ssize_t[::1] bad_row = row_arr
-    if n_images == 0:
+    if n_images == 0 or not sources_pass_screen(sources, source_of_image, screen, status):
         return status_arr, row_arr
-
-    cdef AtomSource source
-    cdef SourceView view
-    cdef int rows_ok
-    for s in range(n_sources):
-        source = <AtomSource?>sources[s]
-        view = source.view
-        with nogil:
-            rows_ok = view.rows_are_valid(view.data, screen)
-        if not rows_ok:
-            for b in range(n_images):
-                if source_of_image[b] == s:
-                    status[b] = IMAGE_BAD_ROWS
-                    return status_arr, row_arr
 
     cdef GridSpec *grids = <GridSpec *>malloc(n_images * sizeof(GridSpec))
     cdef Frame *frame_of = <Frame *>malloc(n_images * sizeof(Frame))
     cdef SelBuf *bufs = <SelBuf *>calloc(n_images, sizeof(SelBuf))
     cdef AtomProps *props = <AtomProps *>malloc(n_images * sizeof(AtomProps))
     cdef SourceView *view_of = <SourceView *>malloc(n_images * sizeof(SourceView))
-    cdef Py_ssize_t image_size = <Py_ssize_t>n_channels * length * length * length
-    cdef char *base = <char *>cnp.PyArray_DATA(out)
     cdef Py_ssize_t item = 4 if is_float32 else 8
+    cdef Py_ssize_t image_bytes = <Py_ssize_t>n_channels * length * length * length * item
+    cdef Py_ssize_t channel_bytes = <Py_ssize_t>length * length * length * item
+    cdef char *base = <char *>cnp.PyArray_DATA(out)
     cdef list keep = []
-    cdef dict spaces = {}
-    cdef dict tables_of = {}
-    cdef KindSpace space
-    cdef KindTables tables
     cdef double *work
     cdef void *scratch
-    cdef Py_ssize_t channel_bytes = <Py_ssize_t>length * length * length * item
     cdef Py_ssize_t bad
-    cdef int i
     try:
         if grids == NULL or frame_of == NULL or bufs == NULL or props == NULL or view_of == NULL:
             raise MemoryError("no memory for the batch descriptors")
         for b in range(n_images):
-            fill_grid_spec(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
-                           resolutions_A[b], length, n_channels, max_radii_A[b])
-            if density is not None:
-                set_density(&grids[b], density[0], density[1])
-                widen_atom_box(&grids[b], density[2])
-                grids[b].libmolgrid_ties = libmolgrid_ties
-            frame_of[b].active = frames is not None
-            if frames is not None:
-                for i in range(9):
-                    frame_of[b].rot[i] = frame_values[b, i]
-                for i in range(3):
-                    frame_of[b].shift[i] = frame_values[b, 9 + i]
+            set_up_grid(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
+                        resolutions_A[b], length, n_channels, max_radii_A[b], &options,
+                        libmolgrid_ties)
+            set_frame(&frame_of[b], &frame_values[b, 0] if frames is not None else NULL)
             view_of[b] = (<AtomSource>sources[source_of_image[b]]).view
 
         # Selection: one image per iteration, without the GIL.
@@ -343,33 +432,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
             for b in prange(n_images, schedule="dynamic", chunksize=1):
                 status[b] = select_image_rows(&view_of[b], &grids[b], &frame_of[b], 0,
                                               &bufs[b])
-
-        # Elements: one kind space per source, one set of kind tables per
-        # (source, resolver) pair, shared by the images that use them.
-        for b in range(n_images):
-            if status[b] != IMAGE_OK:
-                continue
-            source = <AtomSource>sources[source_of_image[b]]
-            source.base_props(&props[b])
-            if not source.has_elements:
-                continue
-            space = spaces.get(source_of_image[b])
-            if space is None:
-                space = spaces[source_of_image[b]] = source.new_kind_space()
-            source.encode(space, bufs[b].atoms, bufs[b].n)
-        for b in range(n_images):
-            source = <AtomSource>sources[source_of_image[b]]
-            if status[b] != IMAGE_OK or not source.has_elements:
-                continue
-            key = (source_of_image[b], resolver_of_image[b])
-            tables = tables_of.get(key)
-            if tables is None:
-                tables = tables_of[key] = KindTables(resolvers[resolver_of_image[b]],
-                                                     caches[resolver_of_image[b]])
-                tables.update(source.kind_strings(spaces[source_of_image[b]]))
-            props[b].kind_radius = tables.radius
-            props[b].kind_channel = tables.channel
-            props[b].n_kinds = tables.n_resolved
+        batch_kinds(sources, source_of_image, resolvers, caches, resolver_of_image, bufs,
+                    props, status, keep)
 
         # Drawing: one image per iteration, each thread with its own scratch.
         with nogil, parallel(num_threads=num_threads):
@@ -386,11 +450,11 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                                             bufs[b].n, &bad)
                 if status[b] == IMAGE_OK:
                     # zeroes each channel as it draws it (bitwise memset + draw)
-                    status[b] = draw_fresh(base + b * image_size * item, is_float32,
-                                           &grids[b], &props[b], fill, agg, bufs[b].atoms,
-                                           bufs[b].n, work, scratch)
+                    status[b] = draw_fresh(base + b * image_bytes, is_float32, &grids[b],
+                                           &props[b], fill, agg, bufs[b].atoms, bufs[b].n,
+                                           work, scratch)
                 else:
-                    memset(base + b * image_size * item, 0, image_size * item)
+                    memset(base + b * image_bytes, 0, image_bytes)
                     if bad >= 0:
                         bad_row[b] = bufs[b].atoms[bad].row
             free(work)
