@@ -261,12 +261,8 @@ def _new_resolver(channels, radii):
 # Density fills (libmolgrid's Gaussian and binary densities)
 # --------------------------------------------------------------------------
 
-#: fill codes of the density fills
-GAUSSIAN_FILL, BINARY_FILL = Fill.FILL_GAUSSIAN, Fill.FILL_BINARY
-
-
 #: density_options of the default options, per fill code (None: an exact fill)
-_DEFAULT_DENSITY = {GAUSSIAN_FILL: (1.0, 1.0, 1.5), BINARY_FILL: (1.0, 1.0, 1.0)}
+_DEFAULT_DENSITY = {Fill.FILL_GAUSSIAN: (1.0, 1.0, 1.5), Fill.FILL_BINARY: (1.0, 1.0, 1.0)}
 
 
 def density_options(fill_code, radius_scale, gaussian_radius_multiple):
@@ -277,7 +273,7 @@ def density_options(fill_code, radius_scale, gaussian_radius_multiple):
     if (type(radius_scale) is float and type(gaussian_radius_multiple) is float
             and radius_scale == 1.0 and gaussian_radius_multiple == 1.0):
         return _DEFAULT_DENSITY.get(fill_code)  # the defaults: no checks needed
-    if fill_code not in (GAUSSIAN_FILL, BINARY_FILL):
+    if fill_code not in (Fill.FILL_GAUSSIAN, Fill.FILL_BINARY):
         if radius_scale != 1.0 or gaussian_radius_multiple != 1.0:
             raise ValueError("radius_scale and gaussian_radius_multiple apply to "
                              "fill='gaussian' and fill='binary' only")
@@ -291,7 +287,7 @@ def density_options(fill_code, radius_scale, gaussian_radius_multiple):
     if not (math.isfinite(g) and g != 0):
         raise ValueError(f"gaussian_radius_multiple must be finite and not 0 (negative: "
                          f"a Gaussian truncated there), got {gaussian_radius_multiple!r}")
-    if fill_code == BINARY_FILL:
+    if fill_code == Fill.FILL_BINARY:
         extent = 1.0
     else:
         extent = -g if g < 0 else (1 + 2 * g * g) / (2 * g)
