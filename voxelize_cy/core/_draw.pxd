@@ -6,6 +6,7 @@
 
 from libc.stdint cimport int32_t, int64_t
 
+from voxelize_cy.core._fill cimport FillSpec
 from voxelize_cy.core._geometry cimport GridSpec, SelAtom
 
 
@@ -29,15 +30,15 @@ cdef struct AtomProps:
 
 cdef Py_ssize_t work_doubles(int length) noexcept nogil
 
-cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
+cdef int check_atoms(const GridSpec *g, const AtomProps *props, const FillSpec *fill,
                      const SelAtom *atoms, Py_ssize_t n, Py_ssize_t *bad) noexcept nogil
 
 cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
-                     int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                     const FillSpec *fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil
 
 cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
-                    int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                    const FillSpec *fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                     double *work, void *scratch) noexcept nogil
 
 cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept nogil
@@ -48,7 +49,7 @@ cdef void density_grad_block(const vcy_density *d, const int *n, const double *a
                              Py_ssize_t m3, const void *grad, bint is_float32,
                              Py_ssize_t row, Py_ssize_t plane, double *s) noexcept nogil
 
-cdef bint density_block(const GridSpec *g, int fill, double r, double cx, double cy,
+cdef bint density_block(const GridSpec *g, const FillSpec *fill, double r, double cx, double cy,
                         double cz, vcy_density *d, double *c, int *lo, int *n) noexcept nogil
 
 cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,

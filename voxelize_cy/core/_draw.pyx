@@ -66,6 +66,7 @@ from voxelize_cy.core._overlap cimport (
     vcy_block_work_doubles,
     vcy_small_block,
 )
+from voxelize_cy.core._fill cimport FillSpec
 from voxelize_cy.core._geometry cimport (
     GridSpec,
     SelAtom,
@@ -100,7 +101,7 @@ cdef double atom_radius(const AtomProps *props, const SelAtom *atom) noexcept no
     return props.kind_radius[atom.kind]
 
 
-cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
+cdef int check_atoms(const GridSpec *g, const AtomProps *props, const FillSpec *fill,
                      const SelAtom *atoms, Py_ssize_t n, Py_ssize_t *bad) noexcept nogil:
     """Every atom's kind, radius and channels valid?  The first failure, in
     order, as a status (``bad[0]`` = its index in ``atoms``); radius before
@@ -121,7 +122,7 @@ cdef int check_atoms(const GridSpec *g, const AtomProps *props, int fill,
             if not (0 <= atoms[a].pos < props.n_pos):
                 return IMAGE_BAD_CODE
             r = props.pos_radius[atoms[a].pos]
-            if not (isfinite(r) and (r > 0 or (r == 0 and fill != FILL_FRACTION_ATOM))):
+            if not (isfinite(r) and (r > 0 or (r == 0 and fill.code != FILL_FRACTION_ATOM))):
                 return IMAGE_BAD_RADIUS
             if r > g.max_radius:
                 return IMAGE_RADIUS_ABOVE_MAX
@@ -191,15 +192,15 @@ cdef inline void write_value(real_t *img, real_t *img0, bint one, Py_ssize_t vox
         put_all(img, voxel, channels, n_channels, channel_size, v, agg, owner, atom)
 
 
-cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
+cdef bint density_of(const GridSpec *g, const FillSpec *fill, double r, vcy_density *d,
                      double *reach) noexcept nogil:
     """The density of an atom of radius ``r`` (before the radius scale) and how
     far it reaches; False when it adds nothing (a zero radius)."""
-    cdef double rs = r * g.radius_scale
+    cdef double rs = r * fill.radius_scale
     if not (rs > 0):
         return False
     d.tie_off[0] = d.tie_off[1] = d.tie_off[2] = NULL
-    d.binary = fill == FILL_BINARY
+    d.binary = fill.code == FILL_BINARY
     d.inv_r2 = 1.0 / (rs * rs)
     if d.binary:
         d.inner2 = rs * rs
@@ -207,16 +208,16 @@ cdef bint density_of(const GridSpec *g, int fill, double r, vcy_density *d,
         d.qa = d.qb = d.qc = 0
         reach[0] = rs
     else:
-        d.inner2 = (g.gauss_mult * rs) * (g.gauss_mult * rs)
-        d.outer2 = (g.final_mult * rs) * (g.final_mult * rs)
-        d.qa = g.qa
-        d.qb = g.qb
-        d.qc = g.qc
-        reach[0] = g.final_mult * rs
+        d.inner2 = (fill.gauss_mult * rs) * (fill.gauss_mult * rs)
+        d.outer2 = (fill.final_mult * rs) * (fill.final_mult * rs)
+        d.qa = fill.qa
+        d.qb = fill.qb
+        d.qc = fill.qc
+        reach[0] = fill.final_mult * rs
     return True
 
 
-cdef bint density_block(const GridSpec *g, int fill, double r, double cx, double cy,
+cdef bint density_block(const GridSpec *g, const FillSpec *fill, double r, double cx, double cy,
                         double cz, vcy_density *d, double *c, int *lo, int *n) noexcept nogil:
     """One atom's density (``density_of``), its centre ``c`` and the block of
     voxel centres its density reaches: first index ``lo[a]`` and count
@@ -251,8 +252,8 @@ cdef void density_axes(const GridSpec *g, const vcy_density *d, const double *c,
     vcy_density_axes(work, at, 0.0 if d.binary else d.inv_r2, work + m3, work + 2 * m3)
 
 
-cdef void tie_axes(const GridSpec *g, vcy_density *d, double r, const double *c,
-                   const int *lo, const int *n, float *off) noexcept nogil:
+cdef void tie_axes(const GridSpec *g, const FillSpec *fill, vcy_density *d, double r,
+                   const double *c, const int *lo, const int *n, float *off) noexcept nogil:
     """Set ``d``'s ties (see vcy_density) for the block ``lo``, ``n`` of an
     atom of radius ``r`` (before the scale) at ``c``: libmolgrid's float32
     offsets of the voxel centres (``off``: ``n[0] + n[1] + n[2]`` floats; its
@@ -260,8 +261,8 @@ cdef void tie_axes(const GridSpec *g, vcy_density *d, double r, const double *c,
     its bounds give the atom, its cut, and the band of squared distances in
     which float32 rounding can decide (8 ulps of the largest coordinate)."""
     cdef float res_f = <float>g.resolution
-    cdef float rs_f = <float>r * <float>g.radius_scale
-    cdef float reach_f = rs_f * <float>g.final_mult
+    cdef float rs_f = <float>r * <float>fill.radius_scale
+    cdef float reach_f = rs_f * <float>fill.final_mult
     cdef float origin_f, a_f, low, high, x
     cdef int a, t, index, first, last, at = 0
     cdef double cut2 = d.inner2 if d.binary else d.outer2
@@ -315,7 +316,7 @@ cdef inline void pad_rows(int *n, int *lo, int length) noexcept nogil:
     n[2] = width
 
 
-cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+cdef void add_density(real_t *img, const GridSpec *g, const FillSpec *fill, int agg, double cx,
                       double cy, double cz, double r, double weight,
                       const int64_t *channels, int n_channels, double *work,
                       int32_t *owner, int32_t atom) noexcept nogil:
@@ -333,7 +334,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef real_t *img0 = img + <Py_ssize_t>channels[0] * channel_size
     cdef bint one = n_channels == 1 and owner == NULL
     cdef bint plain = one and agg == AGG_SUM
-    cdef bint ties = g.libmolgrid_ties and (d.binary or g.gauss_mult == g.final_mult)
+    cdef bint ties = fill.libmolgrid_ties and (d.binary or fill.gauss_mult == fill.final_mult)
     cdef double first[3]
     if plain and not ties and n[0] <= 4 and n[1] <= 4 and n[2] <= 4:
         # a small block (the usual atom): everything in one call
@@ -353,7 +354,7 @@ cdef void add_density(real_t *img, const GridSpec *g, int fill, int agg, double 
     cdef int i, j, k
     cdef double v
     if ties:  # float32 offsets after the slab (work_doubles has room)
-        tie_axes(g, &d, r, c, lo, n, <float *>(slab + m * m))
+        tie_axes(g, fill, &d, r, c, lo, n, <float *>(slab + m * m))
     if plain:  # the whole block in one call
         base = (lo[0] * L + lo[1]) * L + lo[2]
         if real_t is float:
@@ -401,11 +402,12 @@ cdef inline void exact_scales(const GridSpec *g, int fill, double r, double *ins
     upper[0] = inside[0] if inside[0] < ball else ball
 
 
-cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
+cdef void add_atom(real_t *img, const GridSpec *g, const FillSpec *fill, int agg, double cx,
                    double cy, double cz, double r, double weight, const int64_t *channels,
                    int n_channels, double *work, int32_t *owner, int32_t atom) noexcept nogil:
     """Add one atom (weight = occupancy) to each of its ``channels`` of ``img``."""
-    if fill == FILL_GAUSSIAN or fill == FILL_BINARY:
+    cdef int code = fill.code
+    if code == FILL_GAUSSIAN or code == FILL_BINARY:
         add_density(img, g, fill, agg, cx, cy, cz, r, weight, channels, n_channels, work,
                     owner, atom)
         return
@@ -441,7 +443,7 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
     axis_planes(cz, r, inv_r, 2, lo_z, nz, g, uz, fz)
 
     cdef double inside, upper, scale
-    exact_scales(g, fill, r, &inside, &upper, &scale)
+    exact_scales(g, code, r, &inside, &upper, &scale)
 
     cdef double max_fy = 0, max_fz = 0
     cdef int i, j, k, t, plane_lo = -1, plane_hi = -1
@@ -540,13 +542,13 @@ cdef void add_atom(real_t *img, const GridSpec *g, int fill, int agg, double cx,
                                 n_channels, channel_size, agg, owner, atom)
 
 
-cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
+cdef void draw_typed(real_t *img, const GridSpec *g, const AtomProps *props, const FillSpec *fill,
                      int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil:
     draw_listed(img, g, props, fill, agg, atoms, NULL, n, work, owner)
 
 
-cdef void draw_listed(real_t *img, const GridSpec *g, const AtomProps *props, int fill,
+cdef void draw_listed(real_t *img, const GridSpec *g, const AtomProps *props, const FillSpec *fill,
                       int agg, const SelAtom *atoms, const Py_ssize_t *listed,
                       Py_ssize_t n, double *work, int32_t *owner) noexcept nogil:
     """Add atoms ``listed[0:n]`` (indices into ``atoms``, in that order), or
@@ -576,7 +578,8 @@ cdef void draw_listed(real_t *img, const GridSpec *g, const AtomProps *props, in
 
 
 cdef void draw_in_channel(real_t *channel_img, const GridSpec *g, const AtomProps *props,
-                          int fill, int agg, const SelAtom *atoms, const Py_ssize_t *listed,
+                          const FillSpec *fill, int agg, const SelAtom *atoms,
+                          const Py_ssize_t *listed,
                           Py_ssize_t n, double *work) noexcept nogil:
     """Add atoms ``listed[0:n]``, each of one channel, to the ``(L, L, L)``
     image ``channel_img`` of that channel."""
@@ -592,7 +595,7 @@ cdef void draw_in_channel(real_t *channel_img, const GridSpec *g, const AtomProp
 
 
 cdef void draw_atoms(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
-                     int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                     const FillSpec *fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                      double *work, int32_t *owner) noexcept nogil:
     """Add ``atoms`` (checked by ``check_atoms``) to ``img``, in order.
 
@@ -623,7 +626,7 @@ cdef int single_channel(const AtomProps *props, const SelAtom *atom) noexcept no
 
 
 cdef int draw_fresh(void *img, bint is_float32, const GridSpec *g, const AtomProps *props,
-                    int fill, int agg, const SelAtom *atoms, Py_ssize_t n,
+                    const FillSpec *fill, int agg, const SelAtom *atoms, Py_ssize_t n,
                     double *work, void *scratch) noexcept nogil:
     """Zero ``img`` and draw ``atoms`` (checked by ``check_atoms``) into it:
     bitwise the image of ``memset`` then ``draw_atoms``.

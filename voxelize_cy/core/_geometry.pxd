@@ -6,7 +6,7 @@
 # image frame is the frame the grid lives in; a frame maps the table's
 # coordinates p to the image frame as R p + t.
 
-from libc.math cimport exp, fabs, rint
+from libc.math cimport fabs, rint
 
 
 cdef struct GridSpec:
@@ -22,18 +22,6 @@ cdef struct GridSpec:
     double max_radius         # no atom drawn may be larger
     int length
     int n_channels
-    # Density fills (FILL_GAUSSIAN, FILL_BINARY; set_density): the radius
-    # scale, the Gaussian's extent G (in radii), where the density reaches 0
-    # (final, in radii) and the quadratic q(d/r) = (qa d/r + qb) d/r + qc
-    # that continues the Gaussian beyond G (all 0 for a truncated Gaussian).
-    double radius_scale
-    double gauss_mult
-    double final_mult
-    double qa, qb, qc
-    # Where a discontinuous density (binary, truncated) jumps, decide voxel
-    # centres at the cut as libmolgrid's float32 arithmetic does (its grid
-    # origin: the first voxel centre; see vcy_density's ties).
-    bint libmolgrid_ties
 
 
 cdef struct Frame:
@@ -68,33 +56,9 @@ cdef inline void fill_grid_spec(GridSpec *g, double cx, double cy, double cz,
     g.n_channels = n_channels
     g.reach = reach
     g.max_radius = max_radius
-    set_density(g, 1.0, 1.0)
-    g.libmolgrid_ties = False
     for a in range(3):
         g.select_lo[a] = g.center[a] - reach
         g.select_hi[a] = g.center[a] + reach
-
-
-cdef inline void set_density(GridSpec *g, double radius_scale,
-                             double gaussian_radius_multiple) noexcept nogil:
-    """libmolgrid's Gaussian density for radius r' = r * radius_scale: exp(-2 d^2 /
-    r'^2) up to d = G r', then the quadratic in d / r' with the same value and
-    slope, 0 from (1 + 2 G^2) / (2 G) r' on; a negative G truncates the
-    Gaussian at |G| r' (no quadratic)."""
-    cdef double G = gaussian_radius_multiple, e
-    g.radius_scale = radius_scale
-    if G < 0:
-        G = -G
-        g.gauss_mult = G
-        g.final_mult = G
-        g.qa = g.qb = g.qc = 0
-        return
-    g.gauss_mult = G
-    g.final_mult = (1 + 2 * G * G) / (2 * G)
-    e = exp(-2 * G * G)
-    g.qa = e * 4 * G * G
-    g.qb = -e * (4 * G + 8 * G * G * G)
-    g.qc = e * (4 * G * G * G * G + 4 * G * G + 1)
 
 
 cdef inline void widen_atom_box(GridSpec *g, double radius_factor) noexcept nogil:

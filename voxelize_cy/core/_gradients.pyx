@@ -34,6 +34,7 @@ from voxelize_cy.core._draw cimport (
     density_block,
     density_grad_block,
 )
+from voxelize_cy.core._fill cimport FillSpec
 from voxelize_cy.core._geometry cimport GridSpec, SelAtom, axis_bounds, axis_planes
 from voxelize_cy.core._density cimport (
     vcy_density,
@@ -109,7 +110,7 @@ cdef inline void block_gradient(const real_t *grad, const int32_t *owner, int32_
 
 
 cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
-                       const GridSpec *g, int fill, double cx, double cy, double cz,
+                       const GridSpec *g, const FillSpec *fill, double cx, double cy, double cz,
                        double r, double weight, const int64_t *channels, int n_channels,
                        double *work, double *out) noexcept nogil:
     """Add the atom's dL/d(centre) for the Gaussian density (analytic: see
@@ -140,11 +141,11 @@ cdef void grad_density(const real_t *grad, const int32_t *owner, int32_t atom,
 
 
 cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
-                    const GridSpec *g, int fill, double cx, double cy, double cz, double r,
-                    double weight, const int64_t *channels, int n_channels, double *work,
+                    const GridSpec *g, const FillSpec *fill, double cx, double cy, double cz,
+                    double r, double weight, const int64_t *channels, int n_channels, double *work,
                     double *out) noexcept nogil:
     """Add the atom's dL/d(centre) (image frame, 3 numbers) to ``out``."""
-    if fill == FILL_GAUSSIAN:
+    if fill.code == FILL_GAUSSIAN:
         grad_density(grad, owner, atom, g, fill, cx, cy, cz, r, weight, channels,
                      n_channels, work, out)
         return
@@ -190,9 +191,9 @@ cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
     cdef double sz = face_sum(uz, nz, 1, ux, nx, si, uy, ny, sj, block, table)
 
     cdef double scale
-    if fill == FILL_FRACTION_ATOM:
+    if fill.code == FILL_FRACTION_ATOM:
         scale = weight / (VCY_UNIT_BALL_VOLUME * r)
-    elif fill == FILL_OVERLAP_A3:
+    elif fill.code == FILL_OVERLAP_A3:
         scale = weight * r * r
     else:
         scale = weight * r * r / (g.resolution * g.resolution * g.resolution)
@@ -202,7 +203,7 @@ cdef void grad_atom(const real_t *grad, const int32_t *owner, int32_t atom,
 
 
 cdef void gradients_typed(const real_t *grad, const int32_t *owner, const GridSpec *g,
-                          const AtomProps *props, int fill, const SelAtom *atoms,
+                          const AtomProps *props, const FillSpec *fill, const SelAtom *atoms,
                           Py_ssize_t n, double *work, double *out) noexcept nogil:
     cdef Py_ssize_t a, pos
     cdef int64_t channel
@@ -227,7 +228,7 @@ cdef void gradients_typed(const real_t *grad, const int32_t *owner, const GridSp
 
 
 cdef void atom_gradients(const void *grad, bint is_float32, const int32_t *owner,
-                         const GridSpec *g, const AtomProps *props, int fill,
+                         const GridSpec *g, const AtomProps *props, const FillSpec *fill,
                          const SelAtom *atoms, Py_ssize_t n, double *work,
                          double *out) noexcept nogil:
     """``out[3a:3a+3]`` = dL/d(centre) of ``atoms[a]`` in the image frame, for

@@ -39,12 +39,12 @@ from voxelize_cy.core._draw cimport (
     draw_fresh,
     work_doubles,
 )
+from voxelize_cy.core._fill cimport FillSpec, set_density_shape, set_fill
 from voxelize_cy.core._geometry cimport (
     Frame,
     GridSpec,
     SelAtom,
     fill_grid_spec,
-    set_density,
     widen_atom_box,
 )
 from voxelize_cy.core._gradients cimport atom_gradients, gradient_work_doubles
@@ -103,34 +103,28 @@ cdef int image_info(cnp.ndarray img, int ndim, int *length, int *n_channels,
     return 0
 
 
-cdef struct DensityOptions:
-    # A density fill's options (``density=`` of the entry points): libmolgrid's
-    # radius_scale and gaussian_radius_multiple, and how far an atom reaches in
-    # its radii.  ``on`` is False for the exact fills.
-    bint on
-    double radius_scale
-    double radius_multiple
-    double reach
-
-
-cdef int read_density(object density, DensityOptions *d) except -1:
-    """``density``: None, or ``(radius_scale, gaussian_radius_multiple, reach)``."""
-    d.on = density is not None
-    if d.on:
-        d.radius_scale, d.radius_multiple, d.reach = density
-    return 0
+cdef double read_fill(int fill, object density, bint libmolgrid_ties,
+                      FillSpec *spec) except? -1:
+    """``spec`` from the entry points' ``fill`` code and ``density``: None (the
+    exact fills), or ``(radius_scale, gaussian_radius_multiple, reach)``, a
+    density fill's libmolgrid options and how far an atom reaches in its
+    radii.  Returns that reach (1 without a density)."""
+    cdef double radius_scale, radius_multiple, reach = 1.0
+    set_fill(spec, fill)
+    if density is not None:
+        radius_scale, radius_multiple, reach = density
+        set_density_shape(spec, radius_scale, radius_multiple)
+        spec.libmolgrid_ties = libmolgrid_ties
+    return reach
 
 
 cdef void set_up_grid(GridSpec *g, double cx, double cy, double cz, double resolution_A,
                       int length, int n_channels, double max_radius_A,
-                      const DensityOptions *density, bint libmolgrid_ties) noexcept nogil:
+                      double reach) noexcept nogil:
     """One image's grid: the original's atom box, widened by a density fill's
-    reach (the set-up every pass, single or batched, starts with)."""
+    ``reach`` (the set-up every pass, single or batched, starts with)."""
     fill_grid_spec(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A)
-    if density.on:
-        set_density(g, density.radius_scale, density.radius_multiple)
-        widen_atom_box(g, density.reach)
-        g.libmolgrid_ties = libmolgrid_ties
+    widen_atom_box(g, reach)
 
 
 cdef void set_frame(Frame *f, const double *numbers) noexcept nogil:
@@ -145,17 +139,15 @@ cdef void set_frame(Frame *f, const double *numbers) noexcept nogil:
         f.shift[i] = numbers[9 + i]
 
 
-cdef int begin_pass(cnp.ndarray img, GridSpec *g, Frame *f, bint *is_float32, double cx,
-                    double cy, double cz, double resolution_A, double max_radius_A,
-                    object density, object frame) except -1:
-    """The start of a pass over one (C, L, L, L) image: check the image, set
-    up its grid and read the frame."""
+cdef int begin_pass(cnp.ndarray img, GridSpec *g, FillSpec *spec, Frame *f,
+                    bint *is_float32, double cx, double cy, double cz, double resolution_A,
+                    double max_radius_A, int fill, object density, object frame) except -1:
+    """The start of a pass over one (C, L, L, L) image: check the image, read
+    the fill, set up its grid and read the frame."""
     cdef int length, n_channels
-    cdef DensityOptions options
     image_info(img, 4, &length, &n_channels, is_float32)
-    read_density(density, &options)
-    set_up_grid(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A, &options,
-                False)
+    cdef double reach = read_fill(fill, density, False, spec)
+    set_up_grid(g, cx, cy, cz, resolution_A, length, n_channels, max_radius_A, reach)
     read_frame(frame, f)
     return 0
 
@@ -224,10 +216,11 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
     box grows by it).
     """
     cdef GridSpec g
+    cdef FillSpec spec
     cdef Frame f
     cdef bint is_float32
-    begin_pass(img, &g, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A, density,
-               frame)
+    begin_pass(img, &g, &spec, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A,
+               fill, density, frame)
     cdef int length = g.length, n_channels = g.n_channels
     cdef SelBuf buf
     buf.atoms = NULL
@@ -248,13 +241,13 @@ def draw_image(cnp.ndarray img, AtomSource source not None, ElementResolver reso
             return status, -1
         kinds_of(source, resolver, channel_cache, buf.atoms, buf.n, &props, keep)
         with nogil:
-            status = check_atoms(&g, &props, fill, buf.atoms, buf.n, &bad)
+            status = check_atoms(&g, &props, &spec, buf.atoms, buf.n, &bad)
             if status == IMAGE_OK:
                 work = <double *>malloc(work_doubles(length) * sizeof(double))
                 if work == NULL:
                     status = IMAGE_NO_MEMORY
                 else:
-                    draw_atoms(data, is_float32, &g, &props, fill, agg, buf.atoms, buf.n,
+                    draw_atoms(data, is_float32, &g, &props, &spec, agg, buf.atoms, buf.n,
                                work, NULL)
         if bad >= 0:
             row = buf.atoms[bad].row
@@ -392,8 +385,8 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
     check_batch(n_images, len(sources), resolvers, caches, source_of_image,
                 resolver_of_image, centers_A, resolutions_A, max_radii_A, frames,
                 num_threads)
-    cdef DensityOptions options
-    read_density(density, &options)
+    cdef FillSpec spec
+    cdef double reach = read_fill(fill, density, libmolgrid_ties, &spec)
     cdef const double[:, ::1] frame_values
     if frames is not None:
         frame_values = frames
@@ -422,8 +415,7 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
             raise MemoryError("no memory for the batch descriptors")
         for b in range(n_images):
             set_up_grid(&grids[b], centers_A[b, 0], centers_A[b, 1], centers_A[b, 2],
-                        resolutions_A[b], length, n_channels, max_radii_A[b], &options,
-                        libmolgrid_ties)
+                        resolutions_A[b], length, n_channels, max_radii_A[b], reach)
             set_frame(&frame_of[b], &frame_values[b, 0] if frames is not None else NULL)
             view_of[b] = (<AtomSource>sources[source_of_image[b]]).view
 
@@ -446,12 +438,12 @@ def draw_batch(cnp.ndarray out, list sources, const int[::1] source_of_image,
                 if status[b] == IMAGE_OK and work == NULL:
                     status[b] = IMAGE_NO_MEMORY
                 if status[b] == IMAGE_OK:
-                    status[b] = check_atoms(&grids[b], &props[b], fill, bufs[b].atoms,
+                    status[b] = check_atoms(&grids[b], &props[b], &spec, bufs[b].atoms,
                                             bufs[b].n, &bad)
                 if status[b] == IMAGE_OK:
                     # zeroes each channel as it draws it (bitwise memset + draw)
                     status[b] = draw_fresh(base + b * image_bytes, is_float32, &grids[b],
-                                           &props[b], fill, agg, bufs[b].atoms, bufs[b].n,
+                                           &props[b], &spec, agg, bufs[b].atoms, bufs[b].n,
                                            work, scratch)
                 else:
                     memset(base + b * image_bytes, 0, image_bytes)
@@ -577,10 +569,11 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
     as ``draw_image`` (nothing added unless status is 0).
     """
     cdef GridSpec g
+    cdef FillSpec spec
     cdef Frame f
     cdef bint is_float32
-    begin_pass(grad, &g, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A, density,
-               frame)
+    begin_pass(grad, &g, &spec, &f, &is_float32, cx, cy, cz, resolution_A, max_radius_A,
+               fill, density, frame)
     if out.shape[1] != 3 or out.shape[0] != source.n_source_rows():
         raise ValueError("out must be (n_rows, 3)")
     cdef int length = g.length, n_channels = g.n_channels
@@ -605,7 +598,7 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
         kinds_of(source, resolver, channel_cache, buf.atoms, buf.n, &props, keep)
         size = <Py_ssize_t>n_channels * length * length * length
         with nogil:
-            status = check_atoms(&g, &props, fill, buf.atoms, buf.n, &bad)
+            status = check_atoms(&g, &props, &spec, buf.atoms, buf.n, &bad)
             if status == IMAGE_OK:
                 work = <double *>malloc(max(work_doubles(length),
                                             gradient_work_doubles(length)) * sizeof(double))
@@ -621,10 +614,10 @@ def gradients(cnp.ndarray grad, AtomSource source not None, ElementResolver reso
                 else:
                     for a in range(size):
                         owner[a] = -1
-                    draw_atoms(image, is_float32, &g, &props, fill, agg, buf.atoms, buf.n,
+                    draw_atoms(image, is_float32, &g, &props, &spec, agg, buf.atoms, buf.n,
                                work, owner)
             if status == IMAGE_OK:
-                atom_gradients(data, is_float32, owner, &g, &props, fill, buf.atoms, buf.n,
+                atom_gradients(data, is_float32, owner, &g, &props, &spec, buf.atoms, buf.n,
                                work, per_atom)
                 for a in range(buf.n):
                     gx = per_atom[3 * a]
