@@ -86,45 +86,63 @@ class Molecule:
         return sum(1 for b in self.neighbors[a] if self.z[b] == _H)
 
 
-def functional_groups(mol, hyb, in_ring, atoms):
-    """Bond orders of groups with a fixed pattern (OpenBabel's bond typer):
-    the first matching terminal oxygen, nitrogen or sulfur, in neighbour order,
-    takes the double bond."""
-    z, nbrs = mol.z, mol.neighbors
+def _degree(mol, a):
+    return len(mol.neighbors[a])
 
-    def degree(a):
-        return len(nbrs[a])
 
-    def terminal(a, element):
-        return z[a] == element and degree(a) == 1
+def _terminal(mol, a, element):
+    """Atom ``a`` is an ``element`` with one neighbour."""
+    return mol.z[a] == element and len(mol.neighbors[a]) == 1
 
-    for a in atoms:  # nitro: one N=O
-        if z[a] == _N and degree(a) == 3 and hyb[a] == 2:
-            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
+
+def _terminal_neighbors(mol, a, element):
+    """``a``'s terminal ``element`` neighbours, in neighbour order."""
+    return [b for b in mol.neighbors[a] if _terminal(mol, b, element)]
+
+
+def _nitro(mol, hyb, in_ring, atoms):
+    """Nitro: one N=O."""
+    for a in atoms:
+        if mol.z[a] == _N and _degree(mol, a) == 3 and hyb[a] == 2:
+            oxygens = _terminal_neighbors(mol, a, _O)
             if len(oxygens) >= 2:
                 mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # sulfones, sulfates, sulfoxides
-        if z[a] != _S:
+
+
+def _sulfur_oxides(mol, hyb, in_ring, atoms):
+    """Sulfones, sulfates, sulfoxides."""
+    for a in atoms:
+        if mol.z[a] != _S:
             continue
-        oxygens = [b for b in nbrs[a] if terminal(b, _O)]
-        if degree(a) == 4 and len(oxygens) >= 2:
+        oxygens = _terminal_neighbors(mol, a, _O)
+        degree = _degree(mol, a)
+        if degree == 4 and len(oxygens) >= 2:
             for b in oxygens[:2]:
                 mol.set_order(a, b, 2)
-        elif degree(a) == 3 and len(oxygens) == 3:
+        elif degree == 3 and len(oxygens) == 3:
             for b in oxygens[:3]:
                 mol.set_order(a, b, 2)
-        elif degree(a) in (2, 3) and oxygens:
+        elif degree in (2, 3) and oxygens:
             mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # phosphates and phosphonates: one P=O
-        if z[a] == _P and degree(a) == 4:
-            oxygens = [b for b in nbrs[a] if terminal(b, _O)]
+
+
+def _phosphates(mol, hyb, in_ring, atoms):
+    """Phosphates and phosphonates: one P=O."""
+    for a in atoms:
+        if mol.z[a] == _P and _degree(mol, a) == 4:
+            oxygens = _terminal_neighbors(mol, a, _O)
             if oxygens:
                 mol.set_order(a, oxygens[0], 2)
-    for a in atoms:  # carboxylates, esters, amides, thio-acids: C=O (or C=S)
-        if z[a] != _C or degree(a) != 3 or hyb[a] != 2:
+
+
+def _carbonyls(mol, hyb, in_ring, atoms):
+    """Carboxylates, esters, amides, thio-acids: C=O (or C=S)."""
+    z, nbrs = mol.z, mol.neighbors
+    for a in atoms:
+        if z[a] != _C or _degree(mol, a) != 3 or hyb[a] != 2:
             continue
         for b in nbrs[a]:
-            if terminal(b, _O):
+            if _terminal(mol, b, _O):
                 partner = [c for c in nbrs[a] if c != b and z[c] in (_O, _N, _S)]
                 if partner:
                     mol.set_order(a, b, 2)
@@ -134,10 +152,14 @@ def functional_groups(mol, hyb, in_ring, atoms):
                             break
                 break
         else:
-            sulfurs = [b for b in nbrs[a] if terminal(b, _S)]
+            sulfurs = _terminal_neighbors(mol, a, _S)
             if sulfurs and any(z[c] in (_S, _N) for c in nbrs[a] if c != sulfurs[0]):
                 mol.set_order(a, sulfurs[0], 2)
-    # ring amidines and imidates, N(ring)=C(-N or -O): matched first, then set
+
+
+def _ring_amidines(mol, hyb, in_ring, atoms):
+    """Ring amidines and imidates, N(ring)=C(-N or -O): matched first, then set."""
+    z, nbrs = mol.z, mol.neighbors
     for other in (_O, _N):
         matches, seen = [], set()
         for a in atoms:
@@ -155,21 +177,31 @@ def functional_groups(mol, hyb, in_ring, atoms):
         for a, c, d in matches:
             mol.set_order(a, c, 2)
             mol.set_order(c, d, 1)
-    for a in atoms:  # azides: N=N=N
-        if z[a] == _N and degree(a) == 2:
+
+
+def _azides(mol, hyb, in_ring, atoms):
+    """Azides: N=N=N."""
+    z, nbrs = mol.z, mol.neighbors
+    for a in atoms:
+        if z[a] == _N and _degree(mol, a) == 2:
             for c in nbrs[a]:
-                if z[c] == _N and degree(c) == 2 and hyb[c] == 1:
-                    ends = [d for d in nbrs[c] if d != a and terminal(d, _N)]
+                if z[c] == _N and _degree(mol, c) == 2 and hyb[c] == 1:
+                    ends = [d for d in nbrs[c] if d != a and _terminal(mol, d, _N)]
                     if ends:
                         mol.set_order(a, c, 2)
                         mol.set_order(c, ends[0], 2)
-    for a in atoms:  # amidines and guanidines outside rings
-        if z[a] != _C or degree(a) != 3 or hyb[a] != 2 or in_ring[a]:
+
+
+def _amidines(mol, hyb, in_ring, atoms):
+    """Amidines and guanidines outside rings."""
+    z, nbrs = mol.z, mol.neighbors
+    for a in atoms:
+        if z[a] != _C or _degree(mol, a) != 3 or hyb[a] != 2 or in_ring[a]:
             continue
         nitrogens = [b for b in nbrs[a] if z[b] == _N and not in_ring[b]]
         if len(nitrogens) == 3:
-            middle = [b for b in nitrogens if degree(b) == 2]
-            ends = [b for b in nitrogens if degree(b) == 1]
+            middle = [b for b in nitrogens if _degree(mol, b) == 2]
+            ends = [b for b in nitrogens if _degree(mol, b) == 1]
             if len(middle) == 1 and len(ends) == 2:
                 mol.set_order(a, middle[0], 2)
                 for b in ends:
@@ -177,12 +209,25 @@ def functional_groups(mol, hyb, in_ring, atoms):
         # C(=N)(N)*: the first nitrogen with no, one or two hydrogens as listed
         for hydrogens, heavy_degree in _GUANIDINE_H:
             for b in nitrogens:
-                if degree(b) == heavy_degree and mol.h_count(b) == hydrogens:
+                if _degree(mol, b) == heavy_degree and mol.h_count(b) == hydrogens:
                     others = [c for c in nbrs[a] if c != b and z[c] == _N and not in_ring[c]]
                     if others:
                         mol.set_order(a, b, 2)
                         mol.set_order(a, others[0], 1)
                     break
+
+
+#: The groups ``functional_groups`` sets, in the order OpenBabel's typer tries them.
+_GROUPS = (_nitro, _sulfur_oxides, _phosphates, _carbonyls, _ring_amidines, _azides,
+           _amidines)
+
+
+def functional_groups(mol, hyb, in_ring, atoms):
+    """Bond orders of groups with a fixed pattern (OpenBabel's bond typer):
+    the first matching terminal oxygen, nitrogen or sulfur, in neighbour order,
+    takes the double bond.  Each group is set over all ``atoms`` before the next."""
+    for group in _GROUPS:
+        group(mol, hyb, in_ring, atoms)
 
 
 def _needs_double_bond(mol, a, aromatic_atoms):

@@ -214,8 +214,40 @@ def convert_to_shards(
     check_options(options, "convert_to_shards")
     if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
         raise ValueError(f"shard_size must be an int >= 1, got {shard_size!r}")
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    writer = _ShardWriter(pa, out_dir, _open_index(out_dir, force), on_result)
+    todo = writer.sources_to_convert(sources, force)
+    # Sources go out in runs of shard_size, so that a shard holds the structures
+    # of one run (in the order of sources) whichever executor parsed them.
+    pool = None
+    if executor is None and jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                   mp_context=_worker_context())
+    try:
+        for start in range(0, len(todo), shard_size):
+            run = todo[start:start + shard_size]
+            for i, outcome in _parse_run(run, executor if executor is not None else pool,
+                                         options):
+                writer.take(i, outcome)
+            writer.flush()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    if not (out_dir / INDEX_NAME).exists():
+        _write_index(out_dir, writer.index)
+    return [writer.results[i] for i in sorted(writer.results)]
+
+
+def _open_index(out_dir: Path, force: bool) -> Dict[str, list]:
+    """The cache's index as lists per column (empty for a new cache); with
+    ``force``, an unreadable index is first rebuilt from the shards."""
     index_path = out_dir / INDEX_NAME
     if index_path.exists() or _shard_numbers(out_dir):
         try:
@@ -227,49 +259,91 @@ def convert_to_shards(
             old = _read_index(index_path)
     else:
         old = {c: np.array([]) for c in _INDEX_COLUMNS}
-    index = {c: list(old[c].tolist()) for c in _INDEX_COLUMNS}
-    position = {name: k for k, name in enumerate(index["id"])}
-    # after every shard file there, in the index or not: none is overwritten
-    next_shard = max(_shard_numbers(out_dir) + [int(s) for s in index["shard"]],
-                     default=-1) + 1
+    return {c: list(old[c].tolist()) for c in _INDEX_COLUMNS}
 
-    results: Dict[int, ConvertResult] = {}
-    todo = []
-    seen: Dict[str, str] = {}
-    for i, source in enumerate(map(str, sources)):
+
+def _parse_run(run: List[tuple], where, options: dict) -> List[tuple]:
+    """``(i, outcome of _parse)`` for each ``(i, source)`` of ``run``, parsed on
+    the executor ``where`` (in this process when None), in the order of ``run``."""
+    if where is None:
+        return [(i, _parse(source, options)) for i, source in run]
+    futures = [(i, where.submit(_parse, source, options)) for i, source in run]
+    return [(i, future.result()) for i, future in futures]
+
+
+class _ShardWriter:
+    """The side of ``convert_to_shards`` that writes: it takes parsed
+    structures, writes them a shard at a time and keeps the index current."""
+
+    def __init__(self, pa, out_dir: Path, index: Dict[str, list],
+                 on_result: Optional[Callable[[ConvertResult], None]]):
+        self.pa = pa
+        self.out_dir = out_dir
+        self.index = index
+        self.position = {name: k for k, name in enumerate(index["id"])}
+        self.on_result = on_result
+        self.results: Dict[int, ConvertResult] = {}
+        # (i, source, ipc bytes, size, mtime) of the open shard
+        self.pending: List[tuple] = []
+        # after every shard file there, in the index or not: none is overwritten
+        self.next_shard = max(_shard_numbers(out_dir) + [int(s) for s in index["shard"]],
+                              default=-1) + 1
+
+    def _report(self, i: int, result: ConvertResult) -> None:
+        self.results[i] = result
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def sources_to_convert(self, sources, force: bool) -> List[tuple]:
+        """``(i, source)`` of the sources to parse; the others (unchanged since
+        the cache took them, missing, or of a repeated id) are reported."""
+        todo = []
+        seen: Dict[str, str] = {}
+        for i, source in enumerate(map(str, sources)):
+            name = structure_id(source)
+            if name in seen:
+                self._report(i, ConvertResult(source, name, "failed",
+                                              f"same id as {seen[name]}"))
+                continue
+            seen[name] = source
+            try:
+                stat = os.stat(source)
+            except OSError as err:
+                self._report(i, ConvertResult(source, name, "failed",
+                                              err.strerror or str(err)))
+                continue
+            k = self.position.get(name)
+            if (not force and k is not None and self.index["source_size"][k] == stat.st_size
+                    and self.index["source_mtime_ns"][k] == stat.st_mtime_ns):
+                self._report(i, ConvertResult(source, name, "skipped",
+                                              n_atoms=self.index["rows"][k]))
+                continue
+            todo.append((i, source))
+        return todo
+
+    def take(self, i: int, outcome: tuple) -> None:
+        """Source ``i``'s outcome of ``_parse``: into the open shard, or failed."""
+        source, payload, size, mtime, reason = outcome
         name = structure_id(source)
-        if name in seen:
-            results[i] = ConvertResult(source, name, "failed", f"same id as {seen[name]}")
-            continue
-        seen[name] = source
-        try:
-            stat = os.stat(source)
-        except OSError as err:
-            results[i] = ConvertResult(source, name, "failed", err.strerror or str(err))
-            continue
-        k = position.get(name)
-        if (not force and k is not None and index["source_size"][k] == stat.st_size
-                and index["source_mtime_ns"][k] == stat.st_mtime_ns):
-            results[i] = ConvertResult(source, name, "skipped", n_atoms=index["rows"][k])
-            continue
-        todo.append((i, source))
-    for i in sorted(results):
-        if on_result is not None:
-            on_result(results[i])
-
-    pending: List[tuple] = []  # (i, source, ipc bytes, size, mtime) of the open shard
-
-    def flush():
-        nonlocal next_shard, pending
-        if not pending:
+        if payload is None:
+            self._report(i, ConvertResult(source, name, "failed", reason))
             return
-        pending.sort()  # the same shard whatever the order results arrived in
+        self.pending.append((i, source, payload, size, mtime))
+        rows = self.pa.ipc.open_stream(payload).read_next_batch().num_rows
+        self._report(i, ConvertResult(source, name, "written", n_atoms=rows))
+
+    def flush(self) -> None:
+        """Write the open shard (atomically), then the index that points to it."""
+        if not self.pending:
+            return
+        self.pending.sort()  # the same shard whatever the order results arrived in
+        pa = self.pa
         batches = [pa.ipc.open_stream(payload).read_next_batch()
-                   for _, _, payload, _, _ in pending]
+                   for _, _, payload, _, _ in self.pending]
         checksums = [structure_checksum(batch) for batch in batches]
         entries = [[structure_id(source), batch.num_rows, size, mtime, crc]
                    for (_, source, _, size, mtime), batch, crc in
-                   zip(pending, batches, checksums)]
+                   zip(self.pending, batches, checksums)]
 
         def write(temporary):
             with pa.OSFile(temporary, "wb") as sink, \
@@ -277,68 +351,28 @@ def convert_to_shards(
                 for batch in batches:
                     writer.write_batch(batch)
 
-        write_atomically(_shard_path(out_dir, next_shard), write)
+        write_atomically(_shard_path(self.out_dir, self.next_shard), write)
         first_row = 0
-        for b, (i, source, _, size, mtime) in enumerate(pending):
-            name = structure_id(source)
-            values = (name, next_shard, b, first_row, batches[b].num_rows, size, mtime,
-                      checksums[b])
-            first_row += batches[b].num_rows
-            k = position.get(name)
-            if k is None:
-                position[name] = len(index["id"])
-                for column, value in zip(_INDEX_COLUMNS, values):
-                    index[column].append(value)
-            else:  # a changed structure: the index points to its new rows
-                for column, value in zip(_INDEX_COLUMNS, values):
-                    index[column][k] = value
-        _write_index(out_dir, index)
-        next_shard += 1
-        pending = []
+        for b, entry in enumerate(entries):
+            name, rows, size, mtime, crc = entry
+            self._set_entry(name, (name, self.next_shard, b, first_row, rows, size, mtime,
+                                   crc))
+            first_row += rows
+        _write_index(self.out_dir, self.index)
+        self.next_shard += 1
+        self.pending = []
 
-    def take(i, outcome):
-        source, payload, size, mtime, reason = outcome
-        name = structure_id(source)
-        if payload is None:
-            result = ConvertResult(source, name, "failed", reason)
+    def _set_entry(self, name: str, values: tuple) -> None:
+        """The index's entry for ``name``: added, or (a changed structure)
+        pointed to its new rows."""
+        k = self.position.get(name)
+        if k is None:
+            self.position[name] = len(self.index["id"])
+            for column, value in zip(_INDEX_COLUMNS, values):
+                self.index[column].append(value)
         else:
-            pending.append((i, source, payload, size, mtime))
-            rows = pa.ipc.open_stream(payload).read_next_batch().num_rows
-            result = ConvertResult(source, name, "written", n_atoms=rows)
-        results[i] = result
-        if on_result is not None:
-            on_result(result)
-
-    # Sources go out in runs of shard_size, so that a shard holds the structures
-    # of one run (in the order of sources) whichever executor parsed them.
-    if jobs is None:
-        jobs = os.cpu_count() or 1
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs}")
-    pool = None
-    if executor is None and jobs > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
-                                   mp_context=_worker_context())
-    try:
-        for start in range(0, len(todo), shard_size):
-            run = todo[start:start + shard_size]
-            where = executor if executor is not None else pool
-            if where is None:
-                outcomes = [(i, _parse(source, options)) for i, source in run]
-            else:
-                futures = [(i, where.submit(_parse, source, options)) for i, source in run]
-                outcomes = [(i, future.result()) for i, future in futures]
-            for i, outcome in outcomes:
-                take(i, outcome)
-            flush()
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    if not index_path.exists():
-        _write_index(out_dir, index)
-    return [results[i] for i in sorted(results)]
+            for column, value in zip(_INDEX_COLUMNS, values):
+                self.index[column][k] = value
 
 
 class RayExecutor:
