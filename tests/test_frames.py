@@ -169,3 +169,19 @@ def test_errors_come_from_atoms_moved_into_the_image():
     frame[0, 3] = -50.0  # brings XX to the centre, C far away
     with pytest.raises(RuntimeError, match="element XX didn't match any channels"):
         vc.image_from_atoms(atoms, params, frame=frame)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, 7])
+def test_random_frames_are_random_frame_in_turn(n):
+    """random_frames draws the rotations at once: bitwise the frames of calling
+    random_frame on each origin in turn, and the generator ends in the same state."""
+    for seed in range(40):
+        origins = np.random.default_rng(seed + 100).normal(size=(n, 3)) * 20
+        rng, one_by_one = np.random.default_rng(seed), np.random.default_rng(seed)
+        frames = vc.images.frames.random_frames(origins, rng)
+        expected = [vc.random_frame(o, one_by_one) for o in origins]
+        assert frames.shape == (n, 4, 4)
+        assert np.array_equal(frames, np.array(expected).reshape(n, 4, 4))
+        assert rng.random() == one_by_one.random()
+    with pytest.raises(ValueError, match="origins_A"):
+        vc.images.frames.random_frames(np.zeros((2, 2)), np.random.default_rng(0))

@@ -45,7 +45,7 @@ from voxelize_cy.core import DEBUG as _DEBUG  # noqa: E402
 from voxelize_cy.core import LINETRACE as _LINETRACE  # noqa: E402
 from voxelize_cy.core import OPENMP as _OPENMP  # noqa: E402
 from voxelize_cy.images import ChannelPatternError  # noqa: E402
-from voxelize_cy.images.frames import random_frame, transform_atoms  # noqa: E402
+from voxelize_cy.images.frames import random_frame, random_frames, transform_atoms  # noqa: E402
 from voxelize_cy.images.gradients import atom_gradients  # noqa: E402
 from voxelize_cy.images.prepared import PreparedAtoms, prepare_atoms  # noqa: E402
 from voxelize_cy.io.example import example_atoms  # noqa: E402
@@ -77,6 +77,7 @@ __all__ = [
     "images_from_atoms",
     "prepare_atoms",
     "random_frame",
+    "random_frames",
     "transform_atoms",
     "write_b_factors",
 ]

@@ -38,7 +38,8 @@ from voxelize_cy.images._tables import (
 from voxelize_cy.images.frames import check_frame, check_frames
 from voxelize_cy.images.model import Image, ImageParams
 
-__all__ = ["image_from_atoms", "images_from_atoms", "FILLS", "AGGREGATIONS", "ElementRows"]
+__all__ = ["image_from_atoms", "images_from_atoms", "image_shape", "FILLS", "AGGREGATIONS",
+           "ElementRows"]
 
 
 class ElementRows(RowReport):
@@ -193,6 +194,21 @@ def image_from_atoms(
         max_radius_A, frame_values, modes.fill, modes.agg, screen, False, modes.density),
         lambda image: ElementRows(source, params))
     return img
+
+
+def image_shape(img_params: ImageParams) -> tuple:
+    """The ``(C, L, L, L)`` shape of the images of ``img_params``.
+
+    Parameters
+    ----------
+    img_params : ImageParams
+
+    Returns
+    -------
+    tuple of int
+        Channels, then ``length_voxels`` three times.
+    """
+    return ResolvedParams(img_params).shape
 
 
 def _sequence(value, kind):

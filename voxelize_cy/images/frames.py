@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from voxelize_cy.chemistry import AtomTable
 from voxelize_cy.core import frame_numbers, frames_numbers, quaternion_transform_f32
 
-__all__ = ["random_frame", "transform_atoms", "check_frame", "check_frames",
+__all__ = ["random_frame", "random_frames", "transform_atoms", "check_frame", "check_frames",
            "rotate_points_f32"]
 
 
@@ -55,18 +55,59 @@ def random_frame(origin_A: ArrayLike,
         raise ValueError(f"origin_A must be 3 finite numbers, got {origin_A!r}")
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
-    w = x = y = z = 0.0
-    norm = 0.0
+    return np.array(_frame_rows(_unit_quaternion(rng.standard_normal(4).tolist(), rng),
+                                origin.tolist()))
+
+
+def random_frames(origins_A: ArrayLike, rng: np.random.Generator) -> np.ndarray:
+    """``random_frame(o, rng)`` for each row ``o`` of ``origins_A`` in turn: the
+    same frames, bitwise, with the rotations drawn in one call.
+
+    Parameters
+    ----------
+    origins_A : (n, 3) array-like of float
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 4, 4)`` float64.
+    """
+    origins = np.asarray(origins_A, dtype=np.float64)
+    if origins.ndim != 2 or origins.shape[1] != 3 or not np.isfinite(origins).all():
+        raise ValueError(f"origins_A must be (n, 3) finite numbers, got {origins_A!r}")
+    state = rng.bit_generator.state
+    draws = rng.standard_normal(4 * len(origins)).tolist()
+    frames = []
+    for k, origin in enumerate(origins.tolist()):
+        w, x, y, z = draws[4 * k:4 * k + 4]
+        if math.sqrt(w * w + x * x + y * y + z * z) == 0.0:
+            # probability zero: random_frame draws again here; so do the same
+            rng.bit_generator.state = state
+            return np.stack([random_frame(o, rng) for o in origins])
+        frames.append(_frame_rows(_unit_quaternion([w, x, y, z], rng), origin))
+    return np.array(frames).reshape(-1, 4, 4)
+
+
+def _unit_quaternion(q: list, rng: np.random.Generator) -> tuple:
+    """``q`` (4 draws) normalised; drawn again while its norm is 0."""
+    w, x, y, z = q
+    norm = math.sqrt(w * w + x * x + y * y + z * z)
     while norm == 0.0:  # probability zero, but never divide by it
         w, x, y, z = rng.standard_normal(4).tolist()
         norm = math.sqrt(w * w + x * x + y * y + z * z)
-    w, x, y, z = w / norm, x / norm, y / norm, z / norm
+    return w / norm, x / norm, y / norm, z / norm
+
+
+def _frame_rows(q: tuple, origin: list) -> list:
+    """The 4 rows of the frame of unit quaternion ``q`` that sends ``origin`` to 0."""
+    w, x, y, z = q
     r = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
          [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
          [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
-    ox, oy, oz = origin.tolist()
-    return np.array([row + [-(row[0] * ox + row[1] * oy + row[2] * oz)] for row in r]
-                    + [[0.0, 0.0, 0.0, 1.0]])
+    ox, oy, oz = origin
+    return ([row + [-(row[0] * ox + row[1] * oy + row[2] * oz)] for row in r]
+            + [[0.0, 0.0, 0.0, 1.0]])
 
 
 def transform_atoms(atoms: AtomTable, frame: ArrayLike) -> AtomTable:

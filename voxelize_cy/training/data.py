@@ -9,18 +9,26 @@ uniformly random rotation, made in one batch call.  The randomness comes from
 rank or run makes it; ``set_epoch`` moves to the next epoch's draws (call it with
 the sampler's).  The cache travels to worker processes as its folder: each
 worker maps the shards it reads itself.
+
+Images are drawn into reused arrays (``_slots.Pools``): a slot is drawn into
+again only once every view of its last images is gone, so a DataLoader pays
+for fresh pages only when its user keeps batches.  With
+``DataLoader(views, batch_size=B, collate_fn=views.collate)`` a worker draws
+its whole batch in one call into one shared-memory slot that reaches the main
+process without a copy.
 """
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import Any, Dict, List, Sequence, Union
 
 import numpy as np
 
-from voxelize_cy.images.draw import images_from_atoms
-from voxelize_cy.images.frames import random_frame
+from voxelize_cy.images.draw import image_shape, images_from_atoms
+from voxelize_cy.images.frames import random_frames
 from voxelize_cy.images.model import Grid, ImageParams
 from voxelize_cy.io.shards import StructureCache
+from voxelize_cy.training._slots import DEFAULT_SLOTS, Delivery, Pools, whole_slot
 
 __all__ = ["StructureViews"]
 
@@ -51,18 +59,24 @@ class StructureViews:
         float32 (default, for PyTorch) or float64.
     threads : int
         Threads per item's batch call (1 suits DataLoader workers).
+    reuse_slots : int
+        Output arrays of each shape reused per process once their user has
+        let them go (0: a fresh array for every item and batch).
     **options
         ``fill``, ``agg``, ``radius_scale``, ``gaussian_radius_multiple`` for
         ``images_from_atoms``.
 
     Items are dicts: ``image`` (views, C, L, L, L), ``id`` (str), ``index``,
-    ``frames`` (views, 4, 4).
+    ``frames`` (views, 4, 4).  ``collate`` makes DataLoader batches of them:
+    ``image`` (B, views, C, L, L, L) and ``frames`` (B, views, 4, 4) tensors,
+    ``index`` a tensor, ``id`` a list.
     """
 
     def __init__(self, cache: Union[StructureCache, str], *, length_voxels: int,
                  resolution_A: float, channels: Union[Sequence[str], str],
                  radii_A: Union[float, dict, None] = 1.0, views: int = 1, seed: int = 0,
-                 dtype=np.float32, threads: int = 1, **options):
+                 dtype=np.float32, threads: int = 1, reuse_slots: int = DEFAULT_SLOTS,
+                 **options):
         unknown = sorted(set(options) - set(IMAGE_OPTIONS))
         if unknown:
             raise TypeError(f"StructureViews() got unknown keyword argument(s) {unknown}; "
@@ -76,6 +90,8 @@ class StructureViews:
                                   None if isinstance(channels, str) else radii_A)
         self.views, self.seed, self.dtype = views, int(seed), np.dtype(dtype)
         self.threads, self.options = threads, options
+        self.pools = Pools(reuse_slots)
+        self.image_shape = image_shape(self.params)  # (C, L, L, L) of one view
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -92,23 +108,67 @@ class StructureViews:
         columns = [_column(atoms, axis) for axis in ("x", "y", "z")]
         rows = rng.integers(len(columns[0]), size=self.views)
         centres = np.stack([column[rows] for column in columns], axis=1)
-        return np.stack([random_frame(c, rng) for c in centres])
+        return random_frames(centres, rng)
 
-    def __getitem__(self, index: int) -> dict:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} structures")
-        index = int(index) % len(self)
+    def _table(self, index: int):
+        """Structure ``index``'s table as the images are drawn from it."""
         name = self.ids[index]
         if isinstance(self.params.channels, str):
             from voxelize_cy.chemistry.channel_sets import add_channels
 
-            atoms = add_channels(self.cache[name], self.params.channels)
-        else:  # the shard's record batch itself: no table built (the same images)
-            atoms = self.cache.batch(name)
-        frames = self.frames(index, atoms)
-        image = images_from_atoms(atoms, self.params, frames=frames, dtype=self.dtype,
-                                  num_threads=self.threads, **self.options)
-        return {"image": image, "id": name, "index": index, "frames": frames}
+            return add_channels(self.cache[name], self.params.channels)
+        return self.cache.batch(name)  # the shard's record batch itself: no table built
+
+    def _position(self, index: int) -> int:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} structures")
+        return int(index) % len(self)
+
+    def _draw(self, tables: list, frames: np.ndarray, out: np.ndarray) -> None:
+        """Images of ``tables`` (one per frame) into ``out`` (images, C, L, L, L)."""
+        images_from_atoms(tables, self.params, frames=frames, dtype=self.dtype,
+                          num_threads=self.threads, out=out, **self.options)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.__getitems__([index])[0]
+
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """Items ``indices``, drawn in one batch call into one reused array
+        (the DataLoader's batched fetch; ``collate`` batches them without a copy)."""
+        positions = [self._position(i) for i in indices]
+        tables = [self._table(i) for i in positions]
+        frames = np.stack([self.frames(i, t) for i, t in zip(positions, tables)])
+        shape = (len(positions), self.views) + self.image_shape
+        out = self.pools.take(shape, self.dtype)
+        self._draw([t for t in tables for _ in range(self.views)],
+                   frames.reshape(-1, 4, 4), out.reshape((-1,) + shape[2:]))
+        return [{"image": out[k], "id": self.ids[i], "index": i, "frames": frames[k]}
+                for k, i in enumerate(positions)]
+
+    @staticmethod
+    def collate(items: Sequence[dict]):
+        """A DataLoader batch of items (``collate_fn=``): tensors ``image``
+        (B, views, C, L, L, L), ``frames`` and ``index``, and the ``id`` list.
+        Items drawn together by ``__getitems__`` become the batch as they lie
+        in their slot (no copy; from a worker, its shared slot crosses without
+        one); others are stacked."""
+        import torch
+
+        images = [item["image"] for item in items]
+        lease = whole_slot(images)
+        fields: Dict[str, Any] = {
+            "image": None, "id": [item["id"] for item in items],
+            "index": np.array([item["index"] for item in items], np.int64),
+            "frames": np.stack([item["frames"] for item in items])}
+        if lease is not None and lease.pool is not None and lease.pool.shared:
+            fields["image"] = lease.pool.hand_over(lease)  # a tensor where it arrives
+            return Delivery(fields)
+        if lease is None:
+            fields["image"] = torch.from_numpy(np.stack(images))
+        else:
+            whole = np.asarray(lease).reshape((len(images),) + images[0].shape)
+            fields["image"] = torch.from_numpy(whole)
+        return Delivery(fields).opened()
 
     def __repr__(self) -> str:
         grid = self.params.grid
