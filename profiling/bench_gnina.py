@@ -9,11 +9,16 @@ taking turns, after a first epoch that caches every structure (as
 ``cache_structs=True`` does in training) and a first pass that maps the
 output's pages.
 
-Then voxelize_cy's own DataLoader pipeline: ``voxelize_cy.data.GninaBatches``
-in two DataLoader workers (drawing, typing, cutting the atoms to the grid's
-reach) and ``GninaGridder.grid_batch`` on two threads into one reused buffer,
-against the same pipeline on one thread in the process (no workers), in a
-process of their own (as in training: no libmolgrid beside them).  A
+Then voxelize_cy's own DataLoader pipelines, ``voxelize_cy.data.GninaBatches``:
+two DataLoader workers drawing the examples (typing, cutting the atoms to the
+grid's reach) and ``GninaGridder.grid_batch`` on two threads in the main
+process into one reused buffer; two workers that also grid their batches, on
+one thread each (``grids_in_workers=True``: into reused shared-memory slots
+that reach the main process without a copy); against the pipeline on one
+thread in the process (no workers).  Both worker pipelines use
+``in_order=False`` (batches as they are ready; each batch's content depends
+on (seed, epoch, index) only).  They run in a process of their own (as in
+training: no libmolgrid beside them).  A
 pipeline's rate is a whole epoch's (small.types five times over: 100
 batches, from a fresh iterator, so no batch is prefetched while the other
 side runs), epochs taking turns.
@@ -70,7 +75,7 @@ def provider_step(molgrid):
     return step
 
 
-def dataloader_epoch(workers: int, threads: int):
+def dataloader_epoch(workers: int, threads: int, in_workers: bool = False):
     """voxelize_cy's DataLoader pipeline: a callable timing one epoch (100
     batches), from a fresh iterator (an empty prefetch queue) to the last
     grid; it returns the time per batch."""
@@ -84,9 +89,10 @@ def dataloader_epoch(workers: int, threads: int):
     # iterator's start (no batch made yet) weighs as little as in training
     data = GninaBatches([str(DATA / "small.types")] * COPIES, BATCH,
                         data_root=str(DATA / "structs"), random_translation=2.0,
-                        random_rotation=True, gridder=gridder)
+                        random_rotation=True, gridder=gridder, grids_in_workers=in_workers)
     loader = DataLoader(data, batch_size=None, num_workers=workers,
-                        persistent_workers=workers > 0, prefetch_factor=2 if workers else None)
+                        persistent_workers=workers > 0, prefetch_factor=2 if workers else None,
+                        in_order=workers == 0)
     out = np.zeros((BATCH,) + gridder.shape(data.examples.num_types()), np.float32)
 
     def epoch():
@@ -94,7 +100,9 @@ def dataloader_epoch(workers: int, threads: int):
         start = time.perf_counter()
         n = 0
         for batch in loader:
-            gridder.grid_batch(batch, out=out)
+            if not in_workers:
+                gridder.grid_batch(batch, out=out)
+            del batch  # the grids' slot goes back to its worker
             n += 1
         return (time.perf_counter() - start) / n
 
@@ -134,7 +142,8 @@ def main():
 def dataloader_turns(rounds: int):
     """Seconds per batch of each pipeline over ``rounds`` epochs, taking turns."""
     epochs = {"one thread": dataloader_epoch(workers=0, threads=1),
-              "2 workers + 2 threads": dataloader_epoch(workers=2, threads=2)}
+              "2 workers + 2 threads": dataloader_epoch(workers=2, threads=2),
+              "2 workers gridding": dataloader_epoch(workers=2, threads=1, in_workers=True)}
     turns = {name: [] for name in epochs}
     for _ in range(max(3, rounds // 2)):
         for name, epoch in epochs.items():
@@ -144,7 +153,8 @@ def dataloader_turns(rounds: int):
 
 def report(args, theirs, times, turns):
     lib, vc = median_ms(times["libmolgrid"]), median_ms(times["voxelize_cy.molgrid"])
-    one, two = (median_ms(v) for v in turns.values())
+    one, two, gridding = (median_ms(turns[k]) for k in ("one thread", "2 workers + 2 threads",
+                                                          "2 workers gridding"))
     result = {
         "cpu": cpu_model(), "molgrid": theirs.__version__, "numpy": np.__version__,
         "voxelize_cy": voxelize_cy.__version__, "rounds": args.rounds, "batch": BATCH,
@@ -152,8 +162,10 @@ def report(args, theirs, times, turns):
                     "rotation, 2 A random translation, float32",
         "dataloader_epochs": len(turns["one thread"]),
         "ms_per_batch": {"libmolgrid": lib, "voxelize_cy.molgrid": vc,
-                         "one_thread": one, "dataloader_2_workers": two},
+                         "one_thread": one, "dataloader_2_workers": two,
+                         "dataloader_2_workers_gridding": gridding},
         "speedup_vs_libmolgrid": lib / vc, "dataloader_speedup_vs_one_thread": one / two,
+        "dataloader_gridding_speedup_vs_one_thread": one / gridding,
         "raw_ms": {k: [t * 1e3 for t in v] for k, v in {**times, **turns}.items()},
     }
     lines = [
@@ -171,6 +183,7 @@ def report(args, theirs, times, turns):
         f"{result['dataloader_epochs']} epochs):",
         f"  one thread, no workers{one:8.1f} ms",
         f"  2 workers + 2 threads {two:8.1f} ms   {one / two:5.2f}x one thread",
+        f"  2 workers gridding    {gridding:8.1f} ms   {one / gridding:5.2f}x one thread",
     ]
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(exist_ok=True)

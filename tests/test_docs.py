@@ -265,3 +265,21 @@ def test_the_gnina_channels_recipe_runs_as_written(monkeypatch):
     assert image.shape == (14, 48, 48, 48) and image.dtype == np.float32
     assert image[0].sum() > 0 and grad.shape == (len(typed), 3)
     assert np.abs(grad).sum() > 0
+
+
+def test_the_grids_in_workers_recipe_runs_as_written(monkeypatch):
+    """The manual's grids_in_workers block, verbatim, from the repository root:
+    grids and labels of the batches as the gridder draws them."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    monkeypatch.chdir(ROOT)
+    namespace = {}
+    exec(compile(docs_block("guide/gnina.md", "gnina-grids-in-workers"), "docs", "exec"),
+         namespace)
+    grids, labels, item = namespace["grids"], namespace["labels"], namespace["item"]
+    assert isinstance(grids, torch.Tensor) and grids.shape == (8, 28, 48, 48, 48)
+    data = namespace["data"]
+    batch = data.batch(item["index"])
+    np.testing.assert_array_equal(grids.numpy(), data.gridder.grid_batch(batch))
+    np.testing.assert_array_equal(labels.numpy(), batch.labels)

@@ -136,3 +136,52 @@ def test_dataloader_workers_reuse_shared_slots(tmp_path):
             del batch
     assert len(pointers) <= 8  # 18 batches from 2 workers' 4 slots each
 
+
+def test_gnina_workers_grid_their_batches_into_reused_slots():
+    """grids_in_workers: each batch's grids and labels, the same in this process
+    and from 2 workers (all kept to the end), from slots that are reused."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+
+    from voxelize_cy import gnina
+    from voxelize_cy.data import GninaBatches
+
+    small = str(DATA / "libmolgrid" / "small.types")
+    structs = str(DATA / "libmolgrid" / "structs")
+    gridder = gnina.GninaGridder(resolution=1.0, dimension=9.0, num_threads=1)
+
+    def dataset(**options):
+        return GninaBatches(small, 60, data_root=structs, random_translation=2.0,
+                            random_rotation=True, seed=4, scheme="small_epoch",
+                            gridder=gridder, **options)
+
+    plain = dataset()
+    expected = {i: (gridder.grid_batch(plain.batch(i)), plain.batch(i).labels)
+                for i in range(plain.num_batches())}
+    with pytest.raises(ValueError, match="gridder"):
+        GninaBatches(small, 60, data_root=structs, grids_in_workers=True)
+
+    def check(item):
+        grids, labels = expected[item["index"]]
+        assert isinstance(item["grids"], torch.Tensor) and item["grids"].dtype == torch.float32
+        np.testing.assert_array_equal(item["grids"].numpy(), grids)
+        np.testing.assert_array_equal(item["labels"].numpy(), labels)
+
+    here = dataset(grids_in_workers=True)
+    for item in here:
+        check(item)
+    loader = DataLoader(dataset(grids_in_workers=True), batch_size=None, num_workers=2,
+                        persistent_workers=True, multiprocessing_context="spawn")
+    kept = list(loader)
+    assert sorted(item["index"] for item in kept) == sorted(expected)
+    for item in kept:
+        check(item)
+    del kept, item
+    gc.collect()
+    pointers = set()
+    for _ in range(3):
+        for item in loader:
+            check(item)
+            pointers.add(item["grids"].data_ptr())
+            del item
+    assert len(pointers) <= 8 < 3 * len(expected)

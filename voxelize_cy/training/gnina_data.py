@@ -25,12 +25,13 @@ worker, rank or run makes it.  Call ``set_epoch`` as with ``DistributedSampler``
 from __future__ import annotations
 
 import math
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, List, Optional, Sequence
 
 import numpy as np
 
 from voxelize_cy.gnina import ExampleBatch, GninaExamples
 from voxelize_cy.gnina.sampling import Draw
+from voxelize_cy.training._slots import DEFAULT_SLOTS, Delivery, Pools, whole_slot
 
 __all__ = ["GninaExampleData", "GninaSampler", "GninaBatches", "example_frames"]
 
@@ -205,6 +206,17 @@ class GninaBatches(_Settings, _IterableBase):
         DDP ranks (torch.distributed's when it runs).
     random_translation, random_rotation, seed, gridder
         As :class:`GninaExampleData`.
+    grids_in_workers : bool
+        Grid each batch where it is made (with ``gridder``, which must be
+        given; one thread per DataLoader worker suits), into reused slots
+        that reach the main process without a copy (``_slots``): items are
+        then dicts ``grids`` (a (B, C, L, L, L) tensor of the gridder's
+        dtype), ``labels`` (a (B, n_labels) tensor) and ``index`` (the batch
+        number in its epoch; ``batch(index)`` is its ExampleBatch).  Without
+        torch, numpy arrays.
+    reuse_slots : int
+        With ``grids_in_workers``: grid buffers reused per worker once the
+        training loop has let them go (each is a whole batch's grids).
     **provider
         :class:`~voxelize_cy.gnina.GninaExamples`'s keywords, sampling settings
         (``balanced``, ``stratify_receptor``, ...) included.
@@ -213,13 +225,18 @@ class GninaBatches(_Settings, _IterableBase):
     def __init__(self, types, batch_size: int, *, scheme: str = "large_epoch",
                  num_replicas: Optional[int] = None, rank: Optional[int] = None,
                  random_translation: float = 0.0, random_rotation: bool = False,
-                 seed: int = 0, gridder=None, **provider):
+                 seed: int = 0, gridder=None, grids_in_workers: bool = False,
+                 reuse_slots: int = DEFAULT_SLOTS, **provider):
         super().__init__(types, random_translation, random_rotation, seed, gridder,
                          **provider)
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if grids_in_workers and gridder is None:
+            raise ValueError("grids_in_workers needs a gridder (a GninaGridder)")
         self.batch_size, self.scheme = int(batch_size), scheme
         self.num_replicas, self.rank = _distributed(num_replicas, rank)
+        self.grids_in_workers = bool(grids_in_workers)
+        self.pools = Pools(reuse_slots)
 
     def num_batches(self) -> int:
         """Batches in an epoch (all ranks and workers together)."""
@@ -250,10 +267,25 @@ class GninaBatches(_Settings, _IterableBase):
         stride = self.num_replicas * workers
         return range(self.rank * workers + worker, self.num_batches(), stride)
 
-    def __iter__(self) -> Iterator[ExampleBatch]:
+    def __iter__(self) -> Iterator:
         draws = self.examples.epoch_draws(self.epoch, self.seed, self.scheme)
         for index in self.my_batches():
-            yield self.batch(index, draws)
+            batch = self.batch(index, draws)
+            yield self.gridded(batch, index) if self.grids_in_workers else batch
+
+    def gridded(self, batch: ExampleBatch, index: int):
+        """Batch ``index``'s grids and labels, the grids drawn into a reused
+        slot (see ``grids_in_workers``): a dict, or in a DataLoader worker a
+        ``Delivery`` that becomes the dict where it arrives."""
+        shape = (len(batch),) + tuple(self.gridder.shape(batch.n_channels))
+        grids = self.gridder.grid_batch(batch, out=self.pools.take(shape, self.gridder.dtype))
+        fields = {"grids": grids, "labels": np.ascontiguousarray(batch.labels),
+                  "index": index}
+        lease = whole_slot([grids])
+        if lease is not None and lease.pool is not None and lease.pool.shared:
+            fields["grids"] = lease.pool.hand_over(lease)  # a tensor where it arrives
+            return Delivery(fields)
+        return Delivery(fields).opened()
 
     def __len__(self) -> int:
         return len(range(self.rank, self.num_batches(), self.num_replicas))
