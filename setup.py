@@ -84,8 +84,15 @@ class BuildExtWithOptionalOpenMP(build_ext):
 
     def run(self):
         # The extensions link the C library: build it first, also where only
-        # build_ext runs (editable installs, ``build_ext --inplace``).
+        # build_ext runs (editable installs, ``build_ext --inplace``), and
+        # relink each extension whenever the library is newer than it.
         self.run_command("build_clib")
+        build_clib = self.get_finalized_command("build_clib")
+        for name, _ in build_clib.libraries or []:
+            library = build_clib.compiler.library_filename(name, output_dir=build_clib.build_clib)
+            for ext in self.extensions:
+                if library not in ext.depends:
+                    ext.depends.append(library)
         super().run()
 
     def build_extensions(self):
