@@ -167,9 +167,9 @@ def test_gnina_workers_grid_their_batches_into_reused_slots():
         np.testing.assert_array_equal(item["grids"].numpy(), grids)
         np.testing.assert_array_equal(item["labels"].numpy(), labels)
 
-    here = dataset(grids_in_workers=True)
-    for item in here:
-        check(item)
+    for reuse in (4, 0):  # reused slots, and fresh arrays every time
+        for item in dataset(grids_in_workers=True, reuse_slots=reuse):
+            check(item)
     loader = DataLoader(dataset(grids_in_workers=True), batch_size=None, num_workers=2,
                         persistent_workers=True, multiprocessing_context="spawn")
     kept = list(loader)

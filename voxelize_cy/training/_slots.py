@@ -31,7 +31,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["SlotPool", "Pools", "Delivery", "DEFAULT_SLOTS", "in_worker", "whole_slot"]
+__all__ = ["SlotPool", "Pools", "Delivery", "DEFAULT_SLOTS", "deliver", "in_worker",
+           "whole_slot"]
 
 #: Slots per pool: a DataLoader's default prefetch (2 batches per worker), the
 #: batch its user holds and the one being drawn.
@@ -227,6 +228,24 @@ class Delivery:
     def opened(self) -> dict:
         """The batch as it arrives (for a delivery that stays in this process)."""
         return _open_delivery(self.fields)
+
+
+def deliver(fields: dict, name: str, parts: list, joined: Optional[np.ndarray] = None):
+    """A batch for its user: ``fields`` with ``fields[name]`` the array that
+    ``parts`` make up, stacked (``joined``, when the caller has it already).
+    Parts that are, in order, one lent slot
+    (``whole_slot``) are that slot as it lies (no copy): from a shared pool a
+    ``Delivery`` that becomes the batch where it is unpickled (a DataLoader's
+    main process), else the batch here; numpy arrays become tensors (with torch)."""
+    lease = whole_slot(parts)
+    if lease is not None and lease.pool is not None and lease.pool.shared:
+        fields[name] = lease.pool.hand_over(lease)  # a tensor where it arrives
+        return Delivery(fields)
+    if lease is None:
+        fields[name] = np.stack(parts) if joined is None else joined
+    else:
+        fields[name] = np.asarray(lease).reshape((len(parts),) + parts[0].shape)
+    return Delivery(fields).opened()
 
 
 def _open_delivery(fields: dict) -> dict:

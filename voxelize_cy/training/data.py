@@ -28,7 +28,7 @@ from voxelize_cy.images.draw import image_shape, images_from_atoms
 from voxelize_cy.images.frames import random_frames
 from voxelize_cy.images.model import Grid, ImageParams
 from voxelize_cy.io.shards import StructureCache
-from voxelize_cy.training._slots import DEFAULT_SLOTS, Delivery, Pools, whole_slot
+from voxelize_cy.training._slots import DEFAULT_SLOTS, Pools, deliver
 
 __all__ = ["StructureViews"]
 
@@ -152,23 +152,11 @@ class StructureViews:
         Items drawn together by ``__getitems__`` become the batch as they lie
         in their slot (no copy; from a worker, its shared slot crosses without
         one); others are stacked."""
-        import torch
-
-        images = [item["image"] for item in items]
-        lease = whole_slot(images)
         fields: Dict[str, Any] = {
-            "image": None, "id": [item["id"] for item in items],
+            "id": [item["id"] for item in items],
             "index": np.array([item["index"] for item in items], np.int64),
             "frames": np.stack([item["frames"] for item in items])}
-        if lease is not None and lease.pool is not None and lease.pool.shared:
-            fields["image"] = lease.pool.hand_over(lease)  # a tensor where it arrives
-            return Delivery(fields)
-        if lease is None:
-            fields["image"] = torch.from_numpy(np.stack(images))
-        else:
-            whole = np.asarray(lease).reshape((len(images),) + images[0].shape)
-            fields["image"] = torch.from_numpy(whole)
-        return Delivery(fields).opened()
+        return deliver(fields, "image", [item["image"] for item in items])
 
     def __repr__(self) -> str:
         grid = self.params.grid

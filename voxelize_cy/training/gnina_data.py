@@ -31,7 +31,7 @@ import numpy as np
 
 from voxelize_cy.gnina import ExampleBatch, GninaExamples
 from voxelize_cy.gnina.sampling import Draw
-from voxelize_cy.training._slots import DEFAULT_SLOTS, Delivery, Pools, whole_slot
+from voxelize_cy.training._slots import DEFAULT_SLOTS, Pools, deliver
 
 __all__ = ["GninaExampleData", "GninaSampler", "GninaBatches", "example_frames"]
 
@@ -279,13 +279,8 @@ class GninaBatches(_Settings, _IterableBase):
         ``Delivery`` that becomes the dict where it arrives."""
         shape = (len(batch),) + tuple(self.gridder.shape(batch.n_channels))
         grids = self.gridder.grid_batch(batch, out=self.pools.take(shape, self.gridder.dtype))
-        fields = {"grids": grids, "labels": np.ascontiguousarray(batch.labels),
-                  "index": index}
-        lease = whole_slot([grids])
-        if lease is not None and lease.pool is not None and lease.pool.shared:
-            fields["grids"] = lease.pool.hand_over(lease)  # a tensor where it arrives
-            return Delivery(fields)
-        return Delivery(fields).opened()
+        fields = {"labels": np.ascontiguousarray(batch.labels), "index": index}
+        return deliver(fields, "grids", list(grids), joined=grids)
 
     def __len__(self) -> int:
         return len(range(self.rank, self.num_batches(), self.num_replicas))
