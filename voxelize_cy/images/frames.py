@@ -81,11 +81,12 @@ def random_frames(origins_A: ArrayLike, rng: np.random.Generator) -> np.ndarray:
     frames = []
     for k, origin in enumerate(origins.tolist()):
         w, x, y, z = draws[4 * k:4 * k + 4]
-        if math.sqrt(w * w + x * x + y * y + z * z) == 0.0:
+        norm = math.sqrt(w * w + x * x + y * y + z * z)
+        if norm == 0.0:
             # probability zero: random_frame draws again here; so do the same
             rng.bit_generator.state = state
             return np.stack([random_frame(o, rng) for o in origins])
-        frames.append(_frame_rows(_unit_quaternion([w, x, y, z], rng), origin))
+        frames.append(_frame_rows((w / norm, x / norm, y / norm, z / norm), origin))
     return np.array(frames).reshape(-1, 4, 4)
 
 
