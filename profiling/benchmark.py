@@ -11,7 +11,9 @@ Implementations, each measured in this same run (ms per image, median of
 - ``pure Python``: the original algorithm (tests/oracle_voxelize.py, overlap
   volumes from the `overlap` package), on fewer images: it is slow;
 - ``macromol_voxelize``: the C++ peer, when installed (``pip install
-  'voxelize_cy[bench]'``), single-threaded by design;
+  'voxelize_cy[bench]'``), single-threaded by design; it takes turns with
+  voxelize_cy on the same (fewer) images, and its ratio is to voxelize_cy's
+  time there;
 - ``floor``: the least work any implementation must do (zero the output, one
   pass over the coordinates, one write per atom–voxel pair), measured with
   ``voxelize_cy.core._kernels.benchmark_floor``.
@@ -34,6 +36,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -111,26 +114,43 @@ def macromol_setup(atoms, workload):
     return mmvox, frame
 
 
-def bench_macromol(atoms, params, workload, repeats):
+def bench_macromol(atoms, params, workload, rounds):
+    """macromol_voxelize and voxelize_cy (one thread, as ``bench_voxelize_cy``)
+    on the same images, taking turns pass by pass (the order swapped every
+    round), so that a drifting machine slows both alike: (macromol ms, ours
+    ms, max |difference|), medians over the rounds, ms per image."""
     mmvox, frame = macromol_setup(atoms, workload)
     mm_params = [mmvox.ImageParams(
         channels=len(CHANNELS),
         grid=mmvox.Grid(length_voxels=p.grid.length_voxels, resolution_A=p.grid.resolution_A,
                         center_A=np.asarray(p.grid.center_A)),
         dtype=np.float64) for p in params]
+    cache = {}
 
-    def run():
+    def theirs():
         for p in mm_params:
             mmvox.image_from_atoms(frame, p)
 
-    ms = median_ms_per_image(run, len(mm_params), repeats)
+    def ours():
+        for p in params:
+            vc.image_from_atoms(atoms, p, cache)
+
+    seconds = {theirs: [], ours: []}
+    theirs(), ours()  # warm-up
+    for r in range(rounds):
+        for run in ((theirs, ours) if r % 2 == 0 else (ours, theirs)):
+            start = time.perf_counter()
+            run()
+            seconds[run].append(time.perf_counter() - start)
+    ms_theirs, ms_ours = (statistics.median(seconds[run]) / len(params) * 1e3
+                          for run in (theirs, ours))
     # Same images?  (macromol_voxelize returns (image, atoms kept)).
     diff = 0.0
     for p, mp in zip(params[:5], mm_params[:5]):
-        ours = vc.image_from_atoms(atoms, p)
-        theirs = mmvox.image_from_atoms(frame, mp)[0]
-        diff = max(diff, float(np.abs(ours - theirs).max()))
-    return ms, diff
+        mine = vc.image_from_atoms(atoms, p)
+        other = mmvox.image_from_atoms(frame, mp)[0]
+        diff = max(diff, float(np.abs(mine - other).max()))
+    return ms_theirs, ms_ours, diff
 
 
 def floor_inputs(atoms, params):
@@ -182,6 +202,8 @@ def main(argv=None):
     parser.add_argument("--slow-images", type=int, default=10,
                         help="images for the pure-Python and macromol_voxelize runs")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--macromol-rounds", type=int, default=9,
+                        help="turns of macromol_voxelize and voxelize_cy on the slow images")
     parser.add_argument("--no-pure-python", action="store_true", help="skip the slow original")
     parser.add_argument("--json", metavar="PATH", help="write all results as JSON")
     parser.add_argument("--plot", metavar="PATH", help="write a PNG bar chart (needs matplotlib)")
@@ -219,8 +241,9 @@ def main(argv=None):
         if not args.no_pure_python:
             row["pure_python"] = bench_pure_python(atoms, slow_params, args.repeats)
         if have_macromol:
-            row["macromol_voxelize"], row["max_abs_diff_vs_macromol"] = bench_macromol(
-                atoms, slow_params, w, args.repeats)
+            (row["macromol_voxelize"], row["voxelize_cy_same_images"],
+             row["max_abs_diff_vs_macromol"]) = bench_macromol(atoms, slow_params, w,
+                                                                args.macromol_rounds)
         row["seconds"] = time.perf_counter() - start
         results["workloads"][name] = row
         print(f"[{name}] done in {row['seconds']:.1f} s", file=sys.stderr)
@@ -248,12 +271,17 @@ def print_table(results):
             name, f"{ours:.4f}", f"{r['fresh_copy']:.4f}", f"{r['batch_1T']:.4f}", f"{r['batch_NT']:.4f}",
             f"{pure:.1f}" if pure else "–", f"{mm:.2f}" if mm else "–",
             f"{r['floor']:.4f} ({r['pairs_per_image']:.0f} pairs)",
-            f"{pure / ours:.0f}×" if pure else "–", f"{mm / ours:.0f}×" if mm else "–",
+            f"{pure / ours:.0f}×" if pure else "–",
+            f"{mm / r['voxelize_cy_same_images']:.0f}×" if mm else "–",
             f"{ours / r['floor']:.1f}×",
         ]
         print("| " + " | ".join(cells) + " |")
     print("\nms per image (median); ×: how many times faster voxelize_cy (1 thread) is, "
-          "or for the floor, how many times slower than the floor.")
+          "or for the floor, how many times slower than the floor; × macromol: against "
+          "voxelize_cy on the same images, taking turns with it (voxelize_cy there: "
+          + ", ".join(f"{name} {r['voxelize_cy_same_images']:.4f}"
+                      for name, r in results["workloads"].items()
+                      if "voxelize_cy_same_images" in r) + ").")
     for name, r in results["workloads"].items():
         if "max_abs_diff_vs_macromol" in r:
             print(f"{name}: max |voxelize_cy - macromol_voxelize| = "

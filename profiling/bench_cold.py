@@ -1,0 +1,88 @@
+"""What a call costs when the caches are cold: the seed workload's images
+after other work has swept the caches, call by call.
+
+A loader rarely runs alone: the model's step (or macromol_voxelize, taking
+turns with voxelize_cy in ``benchmark.py``) evicts the table, the Python
+objects and the code a call touches.  Each round here sweeps a buffer of
+``--sweep-mb`` (64: past this VM's last-level cache; 2: past L2 only), then
+times the workload's images one by one (``image_from_atoms``, exact fill,
+float64, one thread, the whole 1qjg table as in ``benchmark.py``); hot: the
+same rounds without the sweep.  Medians over rounds, per position in the pass.
+
+Usage::
+
+    python profiling/bench_cold.py                  # writes results/bench_cold.txt
+    python profiling/bench_cold.py --workload gym --rounds 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _workloads import WORKLOADS, centres, cpu_model, image_params, load_1qjg
+
+import voxelize_cy as vc
+
+HERE = Path(__file__).resolve().parent
+
+
+def pass_times(atoms, params, sweep):
+    """ms of each call of one pass over ``params``, after sweeping ``sweep``
+    (a float64 array, or None for a hot pass)."""
+    if sweep is not None:
+        sweep *= 1.0000001
+    cache = {}
+    times = []
+    for p in params:
+        start = time.perf_counter()
+        vc.image_from_atoms(atoms, p, cache)
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workload", default="seed", choices=list(WORKLOADS))
+    parser.add_argument("--images", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--sweep-mb", type=float, nargs="+", default=[2.0, 64.0])
+    parser.add_argument("--output", default=str(HERE / "results" / "bench_cold.txt"),
+                        help="results file ('-' for none)")
+    args = parser.parse_args(argv)
+    atoms = load_1qjg()
+    params = image_params(WORKLOADS[args.workload], centres(atoms, args.images))
+    sweeps = {"hot": None}
+    for mb in args.sweep_mb:
+        sweeps[f"after {mb:g} MB"] = np.ones(int(mb * 2**20) // 8)
+    rows = {name: [] for name in sweeps}
+    pass_times(atoms, params, None)  # warm-up
+    for _ in range(args.rounds):
+        for name, sweep in sweeps.items():  # taking turns
+            rows[name].append(pass_times(atoms, params, sweep))
+    lines = [
+        "$ python profiling/bench_cold.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        f"CPU: {cpu_model()}; {os.cpu_count()} CPUs; voxelize_cy {vc.__version__}",
+        f"{args.workload}: {args.images} images per pass, exact fill, float64, one thread, "
+        f"1qjg whole ({len(atoms)} atoms); medians over {args.rounds} rounds; ms per call",
+        "",
+        f"{'caches':<14} {'1st call':>9} {'2nd call':>9} {'rest':>7} {'pass mean':>10}",
+    ]
+    for name, passes in rows.items():
+        med = np.median(np.array(passes), axis=0)
+        lines.append(f"{name:<14} {med[0]:>9.4f} {med[1]:>9.4f} {med[2:].mean():>7.4f} "
+                     f"{med.mean():>10.4f}")
+    lines += ["", "rest: the mean of calls 3 onwards; a sweep writes the whole buffer "
+              "(evicting what the calls use) before each pass"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.output != "-":
+        Path(args.output).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
