@@ -171,8 +171,29 @@ VCY_INLINE void density_axes_impl(const double *restrict off, int n, double inv_
 VCY_DENSITY_BLOCK(density_block_f32_impl, float)
 VCY_DENSITY_BLOCK(density_block_f64_impl, double)
 
+/* The terms of the gradient are summed in this many lanes (a vector of
+ * doubles at AVX-512), added up once per plane (x) and once per block (y, z). */
+#define VCY_GRAD_LANES 8
+
+/* Lane l's term of voxel k of a row: dL/dvalue times the slope (0 unless
+ * take), into the plane's sum ph and, times the offsets, the y and z sums. */
+#define VCY_GRAD_TERM(k, take)                                                        \
+    do {                                                                              \
+        const double term = (double)row[k] * gauss_slope(dxy2 + sz[k], exy * fz[k],  \
+                                                         inv_r2, inner2, outer2, qa,  \
+                                                         qb, qc);                     \
+        const double hk = (take) ? term : 0.0;                                        \
+        ph[l] += hk;                                                                  \
+        ay[l] += hk * oyj;                                                            \
+        az[l] += hk * oz[k];                                                          \
+    } while (0)
+
 /* The Gaussian's gradient over a whole block of dL/d(value) (rows
- * row_stride apart, planes plane_stride apart): s += sum g(i, j, k) h (p - c). */
+ * row_stride apart, planes plane_stride apart): s += sum g(i, j, k) h (p - c).
+ * Each row's span within the final radius goes by whole vectors of
+ * VCY_GRAD_LANES voxels, its tail as the row's last whole vector with the
+ * lanes already counted selected to 0 (a scalar tail only when the block is
+ * narrower than a vector); each lane keeps its own sums. */
 #define VCY_DENSITY_GRAD_BLOCK(name, real_t)                                          \
     VCY_INLINE void name(const vcy_density *d, int n0, int n1, int n2,               \
                          const double *restrict off, const double *restrict sq,       \
@@ -183,58 +204,41 @@ VCY_DENSITY_BLOCK(density_block_f64_impl, double)
         const double *sy = sq + n0, *sz = sq + n0 + n1;                               \
         const double *fy = fac + n0, *fz = fac + n0 + n1;                             \
         VCY_GAUSS_CONSTS(d);                                                          \
-        double sx = 0.0, sy_ = 0.0, sz_ = 0.0;                                        \
-        double h[VCY_GRAD_CHUNK];                                                     \
+        double ay[VCY_GRAD_LANES] = {0}, az[VCY_GRAD_LANES] = {0};                    \
+        double sx = 0.0;                                                              \
         for (int i = 0; i < n0; ++i) {                                                \
-            double plane_h = 0.0;                                                     \
+            double ph[VCY_GRAD_LANES] = {0};                                          \
             for (int j = 0; j < n1; ++j) {                                            \
                 const double dxy2 = sq[i] + sy[j];                                    \
                 if (!(dxy2 < outer2)) continue;                                       \
-                const double exy = fac[i] * fy[j];                                    \
+                const double exy = fac[i] * fy[j], oyj = oy[j];                       \
                 const real_t *restrict row = grad + i * plane_stride + j * row_stride; \
                 int first, last;                                                      \
                 row_span(sz, n2, dxy2, outer2, &first, &last);                        \
-                /* The row's two sums in four lanes (voxel first + k in lane k % 4), \
-                 * added up at the row's end: four independent chains. */            \
-                double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;                        \
-                double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0;                        \
-                for (int k0 = first; k0 < last; k0 += VCY_GRAD_CHUNK) {               \
-                    const int m = last - k0 < VCY_GRAD_CHUNK ? last - k0 : VCY_GRAD_CHUNK; \
-                    for (int k = 0; k < m; ++k)                                       \
-                        h[k] = (double)row[k0 + k] *                                  \
-                               gauss_slope(dxy2 + sz[k0 + k], exy * fz[k0 + k], inv_r2, \
-                                           inner2, outer2, qa, qb, qc);               \
-                    const double *restrict zz = oz + k0;                              \
-                    int k = 0;                                                        \
-                    for (; k + 4 <= m; k += 4) {                                      \
-                        h0 += h[k];                                                   \
-                        h1 += h[k + 1];                                               \
-                        h2 += h[k + 2];                                               \
-                        h3 += h[k + 3];                                               \
-                        z0 += h[k] * zz[k];                                           \
-                        z1 += h[k + 1] * zz[k + 1];                                   \
-                        z2 += h[k + 2] * zz[k + 2];                                   \
-                        z3 += h[k + 3] * zz[k + 3];                                   \
-                    }                                                                 \
-                    if (k < m) { h0 += h[k]; z0 += h[k] * zz[k]; ++k; }               \
-                    if (k < m) { h1 += h[k]; z1 += h[k] * zz[k]; ++k; }               \
-                    if (k < m) { h2 += h[k]; z2 += h[k] * zz[k]; }                    \
+                int k = first;                                                        \
+                for (; k + VCY_GRAD_LANES <= last; k += VCY_GRAD_LANES)               \
+                    for (int l = 0; l < VCY_GRAD_LANES; ++l) VCY_GRAD_TERM(k + l, 1); \
+                if (k < last && last >= VCY_GRAD_LANES) {                             \
+                    const int w = last - VCY_GRAD_LANES;                              \
+                    for (int l = 0; l < VCY_GRAD_LANES; ++l)                          \
+                        VCY_GRAD_TERM(w + l, w + l >= k);                             \
+                } else {                                                              \
+                    for (int l = 0; k + l < last; ++l) VCY_GRAD_TERM(k + l, 1);       \
                 }                                                                     \
-                const double row_h = (h0 + h1) + (h2 + h3);                           \
-                const double row_z = (z0 + z1) + (z2 + z3);                           \
-                plane_h += row_h;                                                     \
-                sy_ += row_h * oy[j];                                                 \
-                sz_ += row_z;                                                         \
             }                                                                         \
-            sx += plane_h * off[i];                                                   \
+            double plane = 0.0;                                                       \
+            for (int l = 0; l < VCY_GRAD_LANES; ++l) plane += ph[l];                  \
+            sx += plane * off[i];                                                     \
+        }                                                                             \
+        double ty = 0.0, tz = 0.0;                                                    \
+        for (int l = 0; l < VCY_GRAD_LANES; ++l) {                                    \
+            ty += ay[l];                                                              \
+            tz += az[l];                                                              \
         }                                                                             \
         s[0] += sx;                                                                   \
-        s[1] += sy_;                                                                  \
-        s[2] += sz_;                                                                  \
+        s[1] += ty;                                                                   \
+        s[2] += tz;                                                                   \
     }
-
-/* Slopes computed per row in chunks of this many voxels (a multiple of 4). */
-#define VCY_GRAD_CHUNK 32
 
 VCY_DENSITY_GRAD_BLOCK(density_grad_f32_impl, float)
 VCY_DENSITY_GRAD_BLOCK(density_grad_f64_impl, double)
