@@ -38,7 +38,9 @@ VCY_INLINE double gauss_value(double rsq, double gauss, double inv_r2, double in
     return (rsq <= inner2) ? gauss : q;
 }
 
-/* h with d value / dc = h (p - c), the Gaussian's; branch-free as gauss_value. */
+/* h with d value / dc = h (p - c), the Gaussian's; branch-free as gauss_value.
+ * The factors of t are grouped so that the loop-invariant products
+ * (-2 qa / r^2, -qb / r^2, 4 / r^2) are computed once per block. */
 VCY_INLINE double gauss_slope(double rsq, double gauss, double inv_r2, double inner2,
                               double outer2, double qa, double qb, double qc)
 {
@@ -46,8 +48,8 @@ VCY_INLINE double gauss_slope(double rsq, double gauss, double inv_r2, double in
     const double q = (qa * t + qb) * t + qc;
     const double tt = t > 0.0 ? t : 1.0;
     const double h_outer = ((q > 0.0) & (rsq < outer2))
-                               ? -(2.0 * qa * t + qb) * inv_r2 / tt : 0.0;
-    return (rsq <= inner2) ? 4.0 * gauss * inv_r2 : h_outer;
+                               ? ((-2.0 * qa * inv_r2) * t + (-qb * inv_r2)) / tt : 0.0;
+    return (rsq <= inner2) ? gauss * (4.0 * inv_r2) : h_outer;
 }
 
 /* The voxels [*k0, *k1) of a row, at squared in-plane distance dxy2, that can
