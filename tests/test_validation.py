@@ -170,6 +170,41 @@ def test_negative_zero_occupancy_is_valid():
     assert img[0].sum() == 0 and img[1].sum() == pytest.approx(1.0)
 
 
+def long_table(n=203, seed=3):
+    """Atoms spread over 40 A, most of them outside a small image: the row
+    scan's vector loops (8 and 4 rows at a time) and its tail all see rows."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"element": rng.choice(["C", "N", "O", "S"], n),
+                         "x": rng.uniform(-20, 20, n), "y": rng.uniform(-20, 20, n),
+                         "z": rng.uniform(-20, 20, n), "occupancy": np.ones(n)})
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("x", math.nan, "is nan"), ("y", math.inf, "is inf"), ("z", -math.inf, "is -inf"),
+    ("occupancy", math.nan, "is nan"), ("occupancy", -0.25, "is -0.25"),
+])
+def test_a_bad_row_is_found_wherever_it_is(column, value, message):
+    """Every position of a long table: in the vector body of the scan, at a
+    vector's edge, in the tail; also far outside the image."""
+    p = params(length=6, resolution=1.0)
+    for row in (0, 1, 3, 4, 7, 8, 9, 15, 16, 100, 191, 192, 199, 200, 202):
+        table = long_table()
+        table.loc[row, column] = value
+        with pytest.raises(ValueError, match=rf"atoms\['{column}'\] at row {row} {message}"):
+            vc.image_from_atoms(table, p)
+
+
+def test_negative_zero_occupancies_in_a_long_table_are_valid():
+    table = long_table()
+    want = vc.image_from_atoms(table, params(length=6))
+    table.loc[[0, 8, 13, 100, 202], "occupancy"] = -0.0
+    kept = table["occupancy"].to_numpy() != 0
+    got = vc.image_from_atoms(table, params(length=6))
+    assert np.array_equal(got, vc.image_from_atoms(table[kept].reset_index(drop=True),
+                                                   params(length=6)))
+    assert got.sum() <= want.sum()
+
+
 def test_image_too_large_raises_memory_error():
     p = params(length=200_000)
     with pytest.raises(MemoryError):
