@@ -11,8 +11,8 @@
  * density is 1 where d < r.
  *
  * Gradient: d value / dc = h (p - c), with h = 4 value / r^2 inside G r and
- * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 where it is clamped
- * or beyond the final radius).
+ * h = -(2 qa t + qb) / (r^2 t) in the quadratic part (0 beyond the final
+ * radius).
  */
 #include "density.h"
 
@@ -39,16 +39,20 @@ VCY_INLINE double gauss_value(double rsq, double gauss, double inv_r2, double in
 }
 
 /* h with d value / dc = h (p - c), the Gaussian's; branch-free as gauss_value.
- * The factors of t are grouped so that the loop-invariant products
- * (-2 qa / r^2, -qb / r^2, 4 / r^2) are computed once per block. */
+ * The quadratic is qa (t - t_f)^2 (its two roots meet at the final radius
+ * t_f: _fill.pxd), positive inside it, so unlike gauss_value the slope needs
+ * no test of q: within the final radius it is the quadratic's (0 from there;
+ * qa = qb = 0 where the Gaussian is truncated).  The factors of t are grouped
+ * so that the loop-invariant products (-2 qa / r^2, -qb / r^2, 4 / r^2) are
+ * computed once per block. */
 VCY_INLINE double gauss_slope(double rsq, double gauss, double inv_r2, double inner2,
                               double outer2, double qa, double qb, double qc)
 {
     const double t = sqrt(rsq * inv_r2);
-    const double q = (qa * t + qb) * t + qc;
     const double tt = t > 0.0 ? t : 1.0;
-    const double h_outer = ((q > 0.0) & (rsq < outer2))
+    const double h_outer = (rsq < outer2)
                                ? ((-2.0 * qa * inv_r2) * t + (-qb * inv_r2)) / tt : 0.0;
+    (void)qc;
     return (rsq <= inner2) ? gauss * (4.0 * inv_r2) : h_outer;
 }
 
