@@ -47,6 +47,18 @@ cdef inline uint64_t hash_bytes(const char *p, Py_ssize_t n) noexcept nogil:
     return h ^ (h >> 29)
 
 
+cdef inline bint same_bytes(const char *a, const char *b, Py_ssize_t n) noexcept nogil:
+    """Whether n bytes at a and b are equal: a loop for the short strings that
+    element symbols are (a call to memcmp costs more than comparing them)."""
+    cdef Py_ssize_t i
+    if n > 16:
+        return memcmp(a, b, n) == 0
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
 cdef class KindSpace:
     """Kinds of the elements of one column, added to as atoms are encoded."""
 
@@ -104,7 +116,7 @@ cdef class KindSpace:
             if slot.kind < 0:
                 break
             if (slot.hash == h and slot.length == key.length
-                    and memcmp(slot.ptr, key.ptr, key.length) == 0):
+                    and same_bytes(slot.ptr, key.ptr, key.length)):
                 return slot.kind
             j = (j + 1) & (self.capacity - 1)
         # A new kind: its str is made once, here.
