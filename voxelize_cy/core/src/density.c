@@ -268,6 +268,19 @@ VCY_INLINE void small_terms(int N, const double *first, double res, const double
     for (int t = 0; t < terms; ++t) fac[t] = exp_nonpositive(arg[t]);
 }
 
+/* The opening of a small-block kernel (both forms below): its signature
+ * (vcy_density_small_f32's arguments), the density's constants and the block's
+ * per-axis terms sq and fac (small_terms). */
+#define VCY_SMALL_BEGIN(name, real_t, N)                                              \
+    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
+                         const double *c, const int *n, real_t *img, long L,          \
+                         double weight)                                               \
+    {                                                                                 \
+        VCY_GAUSS_CONSTS(d);                                                          \
+        const int binary = d->binary;                                                 \
+        double sq[VCY_SMALL_TERMS(N)], fac[VCY_SMALL_TERMS(N)];                       \
+        small_terms(N, first, res, c, inv_r2, sq, fac)
+
 /* A density block of at most N x N x N voxel centres added into one channel
  * (the plain sum), in one pass with constant trip counts: the per-axis terms
  * (small_terms), the N^3 squared distances and factor products, padded to
@@ -276,14 +289,7 @@ VCY_INLINE void small_terms(int N, const double *first, double res, const double
  * kernel), the rows added (whole rows at once when the block is N wide
  * along k).  N = 3 or 4. */
 #define VCY_DENSITY_SMALL(name, real_t, N)                                            \
-    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
-                         const double *c, const int *n, real_t *img, long L,          \
-                         double weight)                                               \
-    {                                                                                 \
-        VCY_GAUSS_CONSTS(d);                                                          \
-        const int binary = d->binary;                                                 \
-        double sq[VCY_SMALL_TERMS(N)], fac[VCY_SMALL_TERMS(N)];                       \
-        small_terms(N, first, res, c, inv_r2, sq, fac);                               \
+    VCY_SMALL_BEGIN(name, real_t, N);                                                 \
         enum { CUBE = N * N * N, PADDED = (N * N * N + 7) / 8 * 8 };                  \
         double rsq[PADDED], g[PADDED], v[PADDED];                                     \
         for (int i = 0; i < N; ++i)                                                   \
@@ -329,14 +335,7 @@ VCY_DENSITY_SMALL(density_small3_f64, double, 3)
  * (their scalar stores and vector loads cost more than 8 voxels' values).
  * The same values as VCY_DENSITY_SMALL. */
 #define VCY_DENSITY_SMALL2(name, real_t)                                              \
-    VCY_INLINE void name(const vcy_density *d, const double *first, double res,      \
-                         const double *c, const int *n, real_t *img, long L,          \
-                         double weight)                                               \
-    {                                                                                 \
-        VCY_GAUSS_CONSTS(d);                                                          \
-        const int binary = d->binary;                                                 \
-        double sq[VCY_SMALL_TERMS(2)], fac[VCY_SMALL_TERMS(2)];                       \
-        small_terms(2, first, res, c, inv_r2, sq, fac);                               \
+    VCY_SMALL_BEGIN(name, real_t, 2);                                                 \
         for (int i = 0; i < n[0]; ++i)                                                \
             for (int j = 0; j < n[1]; ++j) {                                          \
                 const double dxy2 = sq[i] + sq[2 + j];                                \
