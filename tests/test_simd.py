@@ -167,3 +167,63 @@ def test_tangent_balls_are_exact(path, radius_voxels):
             last = int(upper_x + 5)
             if 0 <= last < 10:
                 assert np.all(image[last:] == 0.0), center
+
+
+def small_blocks(rng, n_blocks):
+    """Corner planes and far distances of the blocks of random balls of about
+    a voxel, as the exact fill builds them (some cut short, as at the image's
+    edge), with planes exactly on the sphere and through the centre."""
+    blocks = []
+    for _ in range(n_blocks):
+        res = rng.choice([0.5, 0.75, 1.0])
+        r = res * rng.choice([0.3, 0.5, 0.7, 0.75, 0.95, 1.0, 1.2])
+        axes = []
+        for _axis in range(3):
+            c = rng.uniform(0, res)
+            if rng.random() < 0.1:  # a plane through the centre or on the sphere
+                c = rng.choice([0.5 * res, 0.5 * res + r, 0.5 * res - r, 1.5 * res - r])
+            lo, hi = int(np.rint((c - r) / res)), int(np.rint((c + r) / res))
+            if hi > lo and rng.random() < 0.1:  # cut by the image's edge
+                lo, hi = (lo + 1, hi) if rng.random() < 0.5 else (lo, hi - 1)
+            t = ((np.arange(lo, hi + 2) - 0.5) * res - c) / r
+            far2 = np.maximum(t[:-1] ** 2, t[1:] ** 2)
+            axes.append((np.clip(t, -1, 1), far2))
+        blocks.append(axes)
+    return blocks
+
+
+def is_usual(planes):
+    """The block the small kernel's vector tail takes: 3 or 4 planes per axis,
+    the outer two beyond the ball and the rest inside it."""
+    n = planes.shape[0]
+    return n in (3, 4) and abs(planes[0]) >= 1 and abs(planes[-1]) >= 1 and bool(
+        np.all(np.abs(planes[1:-1]) < 1))
+
+
+def test_small_kernel_vector_tail_gives_the_general_tails_bits():
+    rng = np.random.default_rng(30)
+    blocks = small_blocks(rng, 3000)
+    usual = fits = 0
+    for axes in blocks:
+        (ux, fx), (uy, fy), (uz, fz) = axes
+        args = (ux, uy, uz, fx, fy, fz, 1.0, 0.6, 0.25)
+        general = _draw.small_block_values(*args, general=True)
+        sizes = {ux.shape[0], uy.shape[0], uz.shape[0]}
+        usual += all(is_usual(u) for u in (ux, uy, uz)) and len(sizes) == 1
+        fits += general is not None
+        for path in PATHS:
+            _draw.simd_path(path)
+            values = _draw.small_block_values(*args)
+            assert (values is None) == (general is None)
+            if general is not None:
+                assert np.array_equal(values, general), (path, axes)
+                assert values.tobytes() == general.tobytes(), (path, axes)
+    assert usual > 600 and fits > 2000, (usual, fits)
+
+
+def test_small_block_values_names_a_bad_block():
+    with pytest.raises(ValueError, match="u_y needs 2 planes or more"):
+        _draw.small_block_values([-1, 0, 1], [-1], [-1, 1], [1, 1], [], [1], 1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="far2_z one fewer"):
+        _draw.small_block_values([-1, 0, 1], [-1, 1], [-1, 1], [1, 1], [1], [1, 1], 1.0, 1.0,
+                                 1.0)

@@ -65,6 +65,7 @@ from voxelize_cy.core._overlap cimport (
     vcy_block_slab,
     vcy_block_work_doubles,
     vcy_small_block,
+    vcy_small_block_general,
 )
 from voxelize_cy.core._fill cimport FillSpec
 from voxelize_cy.core._geometry cimport (
@@ -760,3 +761,50 @@ def first_quadrant_atan2(y, x):
     if yy.shape[0]:
         vcy_block_atan2(&vy[0], &vx[0], &vo[0], <int>yy.shape[0])
     return out.reshape(np.shape(y))
+
+
+def small_block_values(u_x, u_y, u_z, far2_x, far2_y, far2_z, double inside, double upper,
+                       double scale, bint general=False):
+    """The voxel values the exact fill's small kernel gives one block (for tests).
+
+    Parameters
+    ----------
+    u_x, u_y, u_z : 1-D float arrays of n + 1 corner planes each (n voxels),
+        in units of the radius from the atom's centre, clamped to [-1, 1]
+    far2_x, far2_y, far2_z : 1-D float arrays of n each, the squared unit distance
+        of each voxel's farther plane
+    inside, upper, scale : float
+        The value of a voxel wholly inside the ball, the cap of any voxel and
+        the factor from unit-ball volumes (see ``exact_scales``).
+    general : bool
+        True: the general tail only (not the usual block's vector tail), on the
+        baseline path.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (nx, ny, nz) float64 values, or None when the block does not fit the
+        small kernel (more than 3 voxels along an axis, or more than 2 planes
+        inside the ball).
+    """
+    import numpy as np
+    u = [np.ascontiguousarray(a, dtype=np.float64) for a in (u_x, u_y, u_z)]
+    f = [np.ascontiguousarray(a, dtype=np.float64) for a in (far2_x, far2_y, far2_z)]
+    n = [a.shape[0] - 1 for a in u]
+    for name, planes, far2 in zip("xyz", u, f):
+        if planes.ndim != 1 or planes.shape[0] < 2 or far2.shape != (planes.shape[0] - 1,):
+            raise ValueError(f"u_{name} needs 2 planes or more and far2_{name} one fewer")
+    cdef double[::1] ux = u[0], uy = u[1], uz = u[2], fx = f[0], fy = f[1], fz = f[2]
+    cdef double frac[36]
+    cdef int fits
+    if general:
+        fits = vcy_small_block_general(&ux[0], n[0], &uy[0], n[1], &uz[0], n[2], &fx[0], &fy[0],
+                                       &fz[0], inside, upper, scale, frac)
+    else:
+        fits = vcy_small_block(&ux[0], n[0], &uy[0], n[1], &uz[0], n[2], &fx[0], &fy[0],
+                               &fz[0], inside, upper, scale, frac)
+    if not fits:
+        return None
+    values = np.array(<double[:36]>frac).reshape(3, 3, 4)
+    return values[:n[0], :n[1], :n[2]].copy()
+

@@ -65,3 +65,7 @@ cdef extern from "overlap_small.h" nogil:
     int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const double *uz,
                         int nz, const double *fx, const double *fy, const double *fz,
                         double inside, double upper, double scale, double *frac)
+    int vcy_small_block_general(const double *ux, int nx, const double *uy, int ny,
+                                const double *uz, int nz, const double *fx,
+                                const double *fy, const double *fz, double inside,
+                                double upper, double scale, double *frac)

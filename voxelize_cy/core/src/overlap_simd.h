@@ -63,8 +63,11 @@ VCY_INLINE double atan2_q1(double y, double x)
     /* t = num / den in [0, 1]; past tan(pi/8), u = (t - 1) / (t + 1) taken
      * as (num - den) / (num + den): one division either way. */
     const int reduce = num > VCY_TAN_PI_8 * den;
-    const double top = reduce ? num - den : num;
-    const double bottom = reduce ? num + den : den;
+    /* num - den or num - 0, den + num or den + 0 (the same values: both are
+     * >= 0): selecting the operands, not the quotients, keeps one division
+     * per lane, where a select of two expressions becomes two. */
+    const double top = num - (reduce ? den : 0.0);
+    const double bottom = den + (reduce ? num : 0.0);
     const double u = (den > 0.0) ? top / (bottom > 0.0 ? bottom : 1.0) : 0.0;
     const double s = u * u;
     double p = ATAN_P[11];

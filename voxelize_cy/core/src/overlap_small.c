@@ -13,13 +13,22 @@
  * overlap.c): Q from caps, pair terms and corner terms, voxel values as
  * 8-term differences of Q.  Blocks that do not fit (larger balls, blocks cut
  * by the image's edge) go through vcy_block_* instead.
+ *
+ * The usual block (NP planes per axis, the outer two beyond the ball, the
+ * rest inside it: nearly every atom of a seed or gym image) skips the padding
+ * and the search for the planes inside, and its corner terms, Q and voxel
+ * values are computed by overlap_usual.h in vectors, with the same
+ * arithmetic (tests/test_simd.py compares its bits with the general tail's).
  */
 #include "overlap_small.h"
 
 #include "overlap_block.h"
 #include "overlap_simd.h"
+#include "overlap_usual.h"
 
 #define N4 4
+/* Pair slots of a batch: 3 NR^2, padded to 4 for NR = 1 (one full vector). */
+#define SMALL_BATCH(NR) ((NR) == 1 ? 4 : 3 * (NR) * (NR))
 
 /* Everything below takes NP (corner planes per axis: 3 or 4) and NR (planes
  * inside the ball per axis: 1 or 2) as constants: always inlined into the
@@ -79,22 +88,26 @@ VCY_INLINE void small_w_table(int NP, int NR, const double *w_out, int base, int
     }
 }
 
-VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double *uy,
-                          int ny, const double *uz, int nz, const double *fx,
-                          const double *fy, const double *fz, double inside, double upper,
-                          double scale, double *frac)
+/* Axis terms of exactly NP corner planes; the planes inside the ball as bits
+ * (plane m: bit m). */
+VCY_INLINE int full_axis(const double *u, int NP, double *a, double *s, double *cap)
 {
-    double ax[N4], sx[N4], cx[N4], ay[N4], sy[N4], cy[N4], az[N4], sz[N4], cz[N4];
-    int lx, nlx, ly, nly, lz, nlz;
-    if (!small_axis(ux, nx + 1, NP, NR, ax, sx, cx, &lx, &nlx)
-            || !small_axis(uy, ny + 1, NP, NR, ay, sy, cy, &ly, &nly)
-            || !small_axis(uz, nz + 1, NP, NR, az, sz, cz, &lz, &nlz))
-        return 0;
+    axis_impl(u, NP, a, s, cap);
+    int inside = 0;
+    for (int m = 0; m < NP; ++m) inside |= (a[m] < 1.0) << m;
+    return inside;
+}
 
-    /* Pair terms of the planes inside the ball: one batch of 3 NR^2 slots. */
-    /* (3 slots padded to 4 for NR = 1: one full vector) */
-    const int NS = NR * NR, NB = (NR == 1) ? 4 : 3 * NR * NR;
-    double pv[12], qv[12], out[5 * 12];
+/* The pair terms of the planes inside the ball (runs lx, nlx and so on, see
+ * small_axis): slot s of coordinate plane g (xy, xz, yz) at g NR^2 + s of
+ * each of the 5 outputs of pair_batch in ``out``; w is 0 for a slot outside
+ * the ball. */
+VCY_INLINE void small_pairs(int NR, const double *ax, int lx, int nlx, const double *ay,
+                            int ly, int nly, const double *az, int lz, int nlz,
+                            double *out)
+{
+    const int NS = NR * NR, NB = SMALL_BATCH(NR);
+    double pv[12], qv[12];
     small_pair_slots(NR, ax, lx, nlx, ay, ly, nly, pv, qv, 0);
     small_pair_slots(NR, ax, lx, nlx, az, lz, nlz, pv, qv, NS);
     small_pair_slots(NR, ay, ly, nly, az, lz, nlz, pv, qv, 2 * NS);
@@ -107,6 +120,19 @@ VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double
         const double p = pv[t], q = qv[t];
         out[t] = (p < 1.0 && q < 1.0 && 1.0 - p * p - q * q > 0.0) ? out[t] : 0.0;
     }
+}
+
+/* The voxel values of any block that fits (nx, ny, nz voxels; runs of planes
+ * inside the ball lx, nlx and so on) from its axis terms and pair batch. */
+VCY_INLINE void small_values(int NP, int NR, int nx, int ny, int nz, const double *out,
+                             const double *ax, const double *sx, const double *cx, int lx,
+                             int nlx, const double *ay, const double *sy, const double *cy,
+                             int ly, int nly, const double *az, const double *sz,
+                             const double *cz, int lz, int nlz, const double *fx,
+                             const double *fy, const double *fz, double inside,
+                             double upper, double scale, double *frac)
+{
+    const int NS = NR * NR, NB = SMALL_BATCH(NR);
     double w_xy[N4][N4], w_xz[N4][N4], w_yz[N4][N4];
     small_w_table(NP, NR, out, 0, lx, nlx, ly, nly, w_xy);
     small_w_table(NP, NR, out, NS, lx, nlx, lz, nlz, w_xz);
@@ -120,18 +146,27 @@ VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double
     for (int i = 0; i < NP; ++i)
         for (int j = 0; j < NP; ++j)
             for (int k = 0; k < NP; ++k) w3[i][j][k] = 0.0;
-    double wc[8];
-    for (int e = 0; e < NR * NR * NR; ++e) {
+    /* Gathered first, so that the corner formula runs as one vector loop. */
+    const int NC = NR * NR * NR;
+    double ca[8], cb[8], cc[8], zab[8], yac[8], xbc[8], exc[8], pha[8], phb[8], phc[8];
+    for (int e = 0; e < NC; ++e) {
         const int di = e / (NR * NR), dj = (e / NR) % NR, dk = e % NR;
         const int sxy = di * NR + dj, sxz = NS + di * NR + dk, syz = 2 * NS + dj * NR + dk;
-        const double a = ax[(lx + di) % NP], b = ay[(ly + dj) % NP], c = az[(lz + dk) % NP];
-        const double zab = zz[sxy], yac = zz[sxz], xbc = zz[syz];
-        const double excess = (al[sxy] + al[sxz] + al[syz]) - VCY_PI;
-        const double phi_a = (fp[sxy] + fp[sxz]) - 0.5 * VCY_PI;
-        const double phi_b = (fq[sxy] + fp[syz]) - 0.5 * VCY_PI;
-        const double phi_c = (fq[sxz] + fq[syz]) - 0.5 * VCY_PI;
-        wc[e] = corner_from_angles(a, b, c, zab, yac, xbc, excess, phi_a, phi_b, phi_c);
+        ca[e] = ax[(lx + di) % NP];
+        cb[e] = ay[(ly + dj) % NP];
+        cc[e] = az[(lz + dk) % NP];
+        zab[e] = zz[sxy];
+        yac[e] = zz[sxz];
+        xbc[e] = zz[syz];
+        exc[e] = (al[sxy] + al[sxz] + al[syz]) - VCY_PI;
+        pha[e] = (fp[sxy] + fp[sxz]) - 0.5 * VCY_PI;
+        phb[e] = (fq[sxy] + fp[syz]) - 0.5 * VCY_PI;
+        phc[e] = (fq[sxz] + fq[syz]) - 0.5 * VCY_PI;
     }
+    double wc[8];
+    for (int e = 0; e < NC; ++e)
+        wc[e] = corner_from_angles(ca[e], cb[e], cc[e], zab[e], yac[e], xbc[e], exc[e],
+                                   pha[e], phb[e], phc[e]);
     for (int e = 0; e < NR * NR * NR; ++e) {
         const int di = e / (NR * NR), dj = (e / NR) % NR, dk = e % NR;
         if (di < nlx && dj < nly && dk < nlz) {
@@ -170,20 +205,53 @@ VCY_INLINE int small_impl(int NP, int NR, const double *ux, int nx, const double
                 o[k] = voxel_value(h0, h1, l0, l1, k, scale, upper, inside, fxy + fzp[k]);
         }
     }
+}
+
+/* try_usual: 1 to take the usual block's tail where it applies (0: the
+ * general tail only, for the tests' comparison). */
+VCY_INLINE int small_impl(int NP, int NR, int try_usual, const double *ux, int nx,
+                          const double *uy, int ny, const double *uz, int nz,
+                          const double *fx, const double *fy, const double *fz,
+                          double inside, double upper, double scale, double *frac)
+{
+    double ax[N4], sx[N4], cx[N4], ay[N4], sy[N4], cy[N4], az[N4], sz[N4], cz[N4];
+    double out[5 * 12];
+#if VCY_BLOCK_DISPATCH
+    /* The usual block: NP planes per axis, the outer two beyond the ball and
+     * the NR = NP - 2 between them inside it (bits 1 to NP - 2). */
+    const int usual = (1 << (NP - 1)) - 2;
+    if (try_usual && nx == NP - 1 && ny == NP - 1 && nz == NP - 1 && full_axis(ux, NP, ax, sx, cx) == usual
+            && full_axis(uy, NP, ay, sy, cy) == usual
+            && full_axis(uz, NP, az, sz, cz) == usual) {
+        small_pairs(NR, ax, 1, NR, ay, 1, NR, az, 1, NR, out);
+        usual_values(NP, NR, out, SMALL_BATCH(NR), ax, sx, cx, ay, sy, cy, az, sz, cz, fx,
+                     fy, fz, inside, upper, scale, frac);
+        return 1;
+    }
+#endif
+    int lx, nlx, ly, nly, lz, nlz;
+    if (!small_axis(ux, nx + 1, NP, NR, ax, sx, cx, &lx, &nlx)
+            || !small_axis(uy, ny + 1, NP, NR, ay, sy, cy, &ly, &nly)
+            || !small_axis(uz, nz + 1, NP, NR, az, sz, cz, &lz, &nlz))
+        return 0;
+    small_pairs(NR, ax, lx, nlx, ay, ly, nly, az, lz, nlz, out);
+    small_values(NP, NR, nx, ny, nz, out, ax, sx, cx, lx, nlx, ay, sy, cy, ly, nly, az, sz,
+                 cz, lz, nlz, fx, fy, fz, inside, upper, scale, frac);
     return 1;
 }
 
 /* Blocks of at most 2 voxels per axis (the NP = 3 kernel), else of 3. */
-VCY_INLINE int small_any(const double *ux, int nx, const double *uy, int ny,
-                         const double *uz, int nz, const double *fx, const double *fy,
-                         const double *fz, double inside, double upper, double scale,
-                         double *frac)
+VCY_INLINE int small_any(int try_usual, const double *ux, int nx, const double *uy,
+                         int ny, const double *uz, int nz, const double *fx,
+                         const double *fy, const double *fz, double inside, double upper,
+                         double scale, double *frac)
 {
     if (nx <= 2 && ny <= 2 && nz <= 2
-            && small_impl(3, 1, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale,
-                          frac))
+            && small_impl(3, 1, try_usual, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside,
+                          upper, scale, frac))
         return 1;
-    return small_impl(4, 2, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
+    return small_impl(4, 2, try_usual, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper,
+                      scale, frac);
 }
 
 #define VCY_SMALL_PATH(suffix, attr)                                                  \
@@ -192,7 +260,7 @@ VCY_INLINE int small_any(const double *ux, int nx, const double *uy, int ny,
                                    const double *fy, const double *fz, double inside,  \
                                    double upper, double scale, double *frac)           \
     {                                                                                 \
-        return small_any(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale,    \
+        return small_any(1, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, \
                          frac);                                                       \
     }
 
@@ -217,4 +285,22 @@ int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const do
     }
 #endif
     return small_base(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
+}
+
+/* Baseline x86-64 only: every path gives the same values. */
+static int small_general(const double *ux, int nx, const double *uy, int ny,
+                         const double *uz, int nz, const double *fx, const double *fy,
+                         const double *fz, double inside, double upper, double scale,
+                         double *frac)
+{
+    return small_any(0, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
+}
+
+int vcy_small_block_general(const double *ux, int nx, const double *uy, int ny,
+                            const double *uz, int nz, const double *fx, const double *fy,
+                            const double *fz, double inside, double upper, double scale,
+                            double *frac)
+{
+    if (nx > 3 || ny > 3 || nz > 3) return 0;
+    return small_general(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
 }

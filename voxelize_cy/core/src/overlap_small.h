@@ -27,6 +27,14 @@ int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const do
                     int nz, const double *fx, const double *fy, const double *fz,
                     double inside, double upper, double scale, double *frac);
 
+/* The same values by the general tail only, never the usual block's vector
+ * tail (overlap_usual.h), on the baseline path: for the tests, which check
+ * that the two give the same bits. */
+int vcy_small_block_general(const double *ux, int nx, const double *uy, int ny,
+                            const double *uz, int nz, const double *fx, const double *fy,
+                            const double *fz, double inside, double upper, double scale,
+                            double *frac);
+
 #ifdef __cplusplus
 }
 #endif
