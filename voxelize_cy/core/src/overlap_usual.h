@@ -1,6 +1,6 @@
 /*
  * overlap_usual.h -- the last stages of the usual small block (see
- * overlap_small.c) in GCC vectors: the corner terms, Q at every corner and the
+ * overlap_small.c) in vectors: the corner terms, Q at every corner and the
  * voxel values.
  *
  * The usual block has NP corner planes per axis (3 or 4), of which the outer
@@ -13,51 +13,16 @@
  * order, so the bits are the same; lane 3 of a 3-plane row repeats lane 2,
  * as the padding there does.
  *
- * GCC's vector extensions only (VCY_BLOCK_DISPATCH): other compilers take
+ * GCC's vectors only (vectors.h, VCY_BLOCK_DISPATCH): other compilers take
  * the general tail, which gives the same values.
  */
 #ifndef VOXELIZE_CY_OVERLAP_USUAL_H
 #define VOXELIZE_CY_OVERLAP_USUAL_H
 
-#include <stdint.h>
-#include <string.h>
-
 #include "overlap_simd.h"
+#include "vectors.h"
 
 #if VCY_BLOCK_DISPATCH
-
-/* The helpers below take and return vectors wider than the baseline ABI's
- * registers; they are always inlined, so no call passes one (GCC warns of
- * the ABI all the same). */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-typedef double vcy_v4 __attribute__((vector_size(32)));
-typedef int64_t vcy_m4 __attribute__((vector_size(32)));
-typedef double vcy_v8 __attribute__((vector_size(64)));
-typedef int64_t vcy_m8 __attribute__((vector_size(64)));
-
-VCY_INLINE vcy_v4 v4_keep(vcy_m4 m, vcy_v4 v)  /* m ? v : +0 */
-{
-    return (vcy_v4)(m & (vcy_m4)v);
-}
-
-VCY_INLINE vcy_v4 v4_pick(vcy_m4 m, vcy_v4 a, vcy_v4 b)  /* m ? a : b */
-{
-    return (vcy_v4)((m & (vcy_m4)a) | (~m & (vcy_m4)b));
-}
-
-VCY_INLINE vcy_v4 v4_next(vcy_v4 v)  /* lane k holds lane k + 1; the last, itself */
-{
-    const vcy_m4 next = {1, 2, 3, 3};
-    return __builtin_shuffle(v, next);
-}
-
-VCY_INLINE vcy_v8 v8_at(const double *p)
-{
-    vcy_v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* Corner terms of a block with two planes inside the ball per axis: corner
  * e = 4 di + 2 dj + dk (planes 1 + di, 1 + dj, 1 + dk) reads the pair slots
