@@ -807,4 +807,3 @@ def small_block_values(u_x, u_y, u_z, far2_x, far2_y, far2_z, double inside, dou
         return None
     values = np.array(<double[:36]>frac).reshape(3, 3, 4)
     return values[:n[0], :n[1], :n[2]].copy()
-

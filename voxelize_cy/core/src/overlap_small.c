@@ -220,8 +220,8 @@ VCY_INLINE int small_impl(int NP, int NR, int try_usual, const double *ux, int n
     /* The usual block: NP planes per axis, the outer two beyond the ball and
      * the NR = NP - 2 between them inside it (bits 1 to NP - 2). */
     const int usual = (1 << (NP - 1)) - 2;
-    if (try_usual && nx == NP - 1 && ny == NP - 1 && nz == NP - 1 && full_axis(ux, NP, ax, sx, cx) == usual
-            && full_axis(uy, NP, ay, sy, cy) == usual
+    if (try_usual && nx == NP - 1 && ny == NP - 1 && nz == NP - 1
+            && full_axis(ux, NP, ax, sx, cx) == usual && full_axis(uy, NP, ay, sy, cy) == usual
             && full_axis(uz, NP, az, sz, cz) == usual) {
         small_pairs(NR, ax, 1, NR, ay, 1, NR, az, 1, NR, out);
         usual_values(NP, NR, out, SMALL_BATCH(NR), ax, sx, cx, ay, sy, cy, az, sz, cz, fx,
@@ -290,20 +290,13 @@ int vcy_small_block(const double *ux, int nx, const double *uy, int ny, const do
     return small_base(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
 }
 
-/* The general tail on the baseline path (every path gives the same values). */
-static int small_general(const double *ux, int nx, const double *uy, int ny,
-                         const double *uz, int nz, const double *fx, const double *fy,
-                         const double *fz, double inside, double upper, double scale,
-                         double *frac)
-{
-    return small_any(0, ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
-}
-
+/* The baseline path, which takes the general tail only (every path gives the
+ * same values). */
 int vcy_small_block_general(const double *ux, int nx, const double *uy, int ny,
                             const double *uz, int nz, const double *fx, const double *fy,
                             const double *fz, double inside, double upper, double scale,
                             double *frac)
 {
     if (nx > 3 || ny > 3 || nz > 3) return 0;
-    return small_general(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
+    return small_base(ux, nx, uy, ny, uz, nz, fx, fy, fz, inside, upper, scale, frac);
 }
