@@ -4,10 +4,12 @@ after other work has swept the caches, call by call.
 A loader rarely runs alone: the model's step (or macromol_voxelize, taking
 turns with voxelize_cy in ``benchmark.py``) evicts the table, the Python
 objects and the code a call touches.  Each round here sweeps a buffer of
-``--sweep-mb`` (64: past this VM's last-level cache; 2: past L2 only), then
-times the workload's images one by one (``image_from_atoms``, exact fill,
-float64, one thread, the whole 1qjg table as in ``benchmark.py``); hot: the
-same rounds without the sweep.  Medians over rounds, per position in the pass.
+``--sweep-mb`` (64: past this VM's last-level cache; 2: past L2 only), or runs
+macromol_voxelize's pass over the same images (when it is installed, as
+``benchmark.py`` takes turns with it), then times the workload's images one by
+one (``image_from_atoms``, exact fill, float64, one thread, the whole 1qjg
+table as in ``benchmark.py``); hot: the same rounds with nothing before them.
+Medians over rounds, per position in the pass.
 
 Usage::
 
@@ -31,11 +33,39 @@ import voxelize_cy as vc
 HERE = Path(__file__).resolve().parent
 
 
-def pass_times(atoms, params, sweep):
-    """ms of each call of one pass over ``params``, after sweeping ``sweep``
-    (a float64 array, or None for a hot pass)."""
-    if sweep is not None:
-        sweep *= 1.0000001
+def sweeper(mb):
+    """What evicts the caches: writing a buffer of ``mb`` MB."""
+    buffer = np.ones(int(mb * 2**20) // 8)
+
+    def sweep():
+        buffer.__imul__(1.0000001)
+    return sweep
+
+
+def macromol_pass(atoms, workload, params):
+    """macromol_voxelize's pass over the images of ``params`` (as
+    ``benchmark.py`` times it), or None when it is not installed."""
+    try:
+        from benchmark import macromol_setup
+        mmvox, frame = macromol_setup(atoms, workload)
+    except ImportError:
+        return None
+    theirs = [mmvox.ImageParams(
+        channels=len(p.channels), dtype=np.float64,
+        grid=mmvox.Grid(length_voxels=p.grid.length_voxels, resolution_A=p.grid.resolution_A,
+                        center_A=np.asarray(p.grid.center_A))) for p in params]
+
+    def run():
+        for p in theirs:
+            mmvox.image_from_atoms(frame, p)
+    return run
+
+
+def pass_times(atoms, params, before):
+    """ms of each call of one pass over ``params``, after ``before()`` (None for
+    a hot pass)."""
+    if before is not None:
+        before()
     cache = {}
     times = []
     for p in params:
@@ -58,7 +88,10 @@ def main(argv=None):
     params = image_params(WORKLOADS[args.workload], centres(atoms, args.images))
     sweeps = {"hot": None}
     for mb in args.sweep_mb:
-        sweeps[f"after {mb:g} MB"] = np.ones(int(mb * 2**20) // 8)
+        sweeps[f"after {mb:g} MB"] = sweeper(mb)
+    theirs = macromol_pass(atoms, WORKLOADS[args.workload], params)
+    if theirs is not None:
+        sweeps["after macromol"] = theirs
     rows = {name: [] for name in sweeps}
     pass_times(atoms, params, None)  # warm-up
     for _ in range(args.rounds):
@@ -77,7 +110,8 @@ def main(argv=None):
         lines.append(f"{name:<14} {med[0]:>9.4f} {med[1]:>9.4f} {med[2:].mean():>7.4f} "
                      f"{med.mean():>10.4f}")
     lines += ["", "rest: the mean of calls 3 onwards; a sweep writes the whole buffer "
-              "(evicting what the calls use) before each pass"]
+              "(evicting what the calls use) before each pass; after macromol: "
+              "macromol_voxelize's pass over the same images before each pass"]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output != "-":
