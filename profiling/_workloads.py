@@ -155,13 +155,21 @@ def linked_structures(folder: Path, n: int) -> list:
     return paths
 
 
-def write_results(name: str, lines, data) -> None:
-    """Print ``lines`` and write them to profiling/results/<name>.txt, with
-    ``data`` as <name>.json."""
+def print_results(lines, output, data=None, indent=1) -> None:
+    """Print ``lines`` and write them to the file ``output`` (a path, or '-'
+    for none), with ``data`` (when given) as JSON beside it (.json)."""
     import json
 
     text = "\n".join(lines) + "\n"
     print(text)
-    results = Path(__file__).resolve().parent / "results"
-    (results / f"{name}.txt").write_text(text)
-    (results / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
+    if output == "-":
+        return
+    Path(output).write_text(text)
+    if data is not None:
+        Path(output).with_suffix(".json").write_text(json.dumps(data, indent=indent) + "\n")
+
+
+def write_results(name: str, lines, data) -> None:
+    """Print ``lines`` and write them to profiling/results/<name>.txt, with
+    ``data`` as <name>.json."""
+    print_results(lines, Path(__file__).resolve().parent / "results" / f"{name}.txt", data)

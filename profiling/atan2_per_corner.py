@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _workloads import centres, load_1qjg
+from _workloads import centres, load_1qjg, print_results
 
 HERE = Path(__file__).resolve().parent
 GNINA_RADII = {"C": 1.9, "N": 1.8, "O": 1.7, "*": 2.0}
@@ -168,10 +168,7 @@ def main(argv=None):
                       f"images of the old build in {args.check_callgrind}; the replay "
                       f"predicts {before * n:.0f}"]
         print(lines[-1])
-    text = "\n".join(lines) + "\n"
-    if args.output != "-":
-        Path(args.output).write_text(text)
-    print(text)
+    print_results(lines, args.output)
 
 
 if __name__ == "__main__":

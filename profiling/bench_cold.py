@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _workloads import WORKLOADS, centres, cpu_model, image_params, load_1qjg
+from _workloads import WORKLOADS, centres, cpu_model, image_params, load_1qjg, print_results
 
 import voxelize_cy as vc
 
@@ -112,10 +112,7 @@ def main(argv=None):
     lines += ["", "rest: the mean of calls 3 onwards; a sweep writes the whole buffer "
               "(evicting what the calls use) before each pass; after macromol: "
               "macromol_voxelize's pass over the same images before each pass"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output != "-":
-        Path(args.output).write_text(text)
+    print_results(lines, args.output)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,14 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _workloads import CHANNELS, REPO_ROOT, centres, cpu_model, load_1qjg  # noqa: E402
+from _workloads import (  # noqa: E402
+    CHANNELS,
+    REPO_ROOT,
+    centres,
+    cpu_model,
+    load_1qjg,
+    print_results,
+)
 
 import voxelize_cy as vc  # noqa: E402
 import voxelize_cy.core._draw  # noqa: E402,F401  (simd_path)
@@ -320,11 +327,7 @@ def main(argv=None):
               "molgrid's time / ours (> 1: voxelize_cy faster); max|d|/peak: largest "
               "|ours - molgrid| over 3 images (or their atom gradients) / the largest value "
               "(molgrid computes in float32 from float32 coordinates)"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output != "-":
-        Path(args.output).write_text(text)
-        Path(args.output).with_suffix(".json").write_text(json.dumps(results, indent=2))
+    print_results(lines, args.output, results, indent=2)
     return results
 
 
